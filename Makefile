@@ -1,0 +1,98 @@
+# iolab: a QEMU lab for Linux file-system I/O paths.
+#
+#   make            build ./build/iolab and the guest agent
+#   make test       unit + integration tests (sanitized build), installs what is missing
+#   make kernel     build the default guest kernel into the cache
+#   make bench      install, build kernel + image, run bench/cover-letter.conf, print tables
+#   make kernel-bench / vm-bench   print the stage performance figures
+
+.DEFAULT_GOAL := all
+CC       ?= cc
+PKGS     := jansson sqlite3 inih libcrypto
+CSTD     := -std=c11 -D_GNU_SOURCE
+WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-parameter
+OPT      ?= -O2 -g
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+BUILD    ?= build
+SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+SRCS     := $(wildcard src/*.c)
+LIB_SRCS := $(filter-out src/main.c,$(SRCS))
+TEST_SRCS:= $(wildcard tests/unit/test_*.c)
+AGENT_SRCS := $(wildcard vm/guest/*.c)
+
+# Matrix, kernel and image defaults a user may override on the command line.
+MATRIX   ?= bench/cover-letter.conf
+SERIES   ?= ext4-iomap-buffered-io
+RUNTIME  ?=
+REPS     ?=
+
+# Two flavours from one source: plain (build/) and sanitized (build/san/).
+define flavour
+$(1)/obj/%.o: src/%.c $$(wildcard src/*.h)
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(CSTD) $$(WARN) $$(OPT) $(2) $$(PKG_CFLAGS) -Isrc -c $$< -o $$@
+
+$(1)/libiolab.a: $$(patsubst src/%.c,$(1)/obj/%.o,$$(LIB_SRCS))
+	@rm -f $$@
+	ar rcs $$@ $$^
+
+$(1)/iolab: $(1)/obj/main.o $(1)/libiolab.a
+	$$(CC) $(2) -o $$@ $$^ $$(PKG_LIBS) -lm
+
+$(1)/tests/%: tests/unit/%.c $(1)/libiolab.a $$(wildcard tests/unit/*.h)
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(CSTD) $$(WARN) $$(OPT) $(2) $$(PKG_CFLAGS) -Isrc -Itests/unit $$< $(1)/libiolab.a \
+		-o $$@ $$(PKG_LIBS) -lcmocka -lm
+endef
+
+$(eval $(call flavour,$(BUILD),))
+$(eval $(call flavour,$(BUILD)/san,$(SAN)))
+
+UNIT_TESTS     := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
+SAN_UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/san/tests/%,$(TEST_SRCS))
+
+# The guest agent is the guest's init: static, so the image needs no loader for it.
+$(BUILD)/iolab-agent: $(AGENT_SRCS) src/vm_proto.c src/vm_proto.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(WARN) -O2 -static -Isrc -o $@ $(AGENT_SRCS) src/vm_proto.c
+
+.PHONY: all deps test unit-tests integration-tests kernel image bench kernel-bench vm-bench \
+	format check-format clean
+
+all: $(BUILD)/iolab $(BUILD)/iolab-agent
+
+deps:
+	@scripts/install-deps
+
+unit-tests: $(SAN_UNIT_TESTS)
+
+test: deps
+	@$(MAKE) --no-print-directory all $(BUILD)/san/iolab $(SAN_UNIT_TESTS)
+	@tests/run-tests $(SAN_UNIT_TESTS)
+
+kernel: deps all
+	$(BUILD)/iolab kernel build --series $(SERIES)
+
+image: deps all
+	$(BUILD)/iolab image build
+
+bench: deps all
+	@scripts/make-bench "$(MATRIX)" "$(SERIES)" "$(RUNTIME)" "$(REPS)"
+
+kernel-bench: deps all
+	@bench/kernel-bench
+
+vm-bench: deps all
+	@bench/vm-bench
+
+format:
+	clang-format -i src/*.[ch] tests/unit/*.[ch] vm/guest/*.[ch]
+
+check-format:
+	clang-format --dry-run -Werror src/*.[ch] tests/unit/*.[ch] vm/guest/*.[ch]
+
+clean:
+	rm -rf $(BUILD)

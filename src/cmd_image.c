@@ -1,0 +1,10 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "commands.h"
+#include "util.h"
+
+int cmd_image(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	return error("'iolab image' is not built yet"), 2;
+}
