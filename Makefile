@@ -8,7 +8,7 @@
 
 .DEFAULT_GOAL := all
 CC       ?= cc
-PKGS     := jansson sqlite3 inih libcrypto
+PKGS     := jansson sqlite3 inih libcrypto libRmath
 CSTD     := -std=c11 -D_GNU_SOURCE
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-parameter
 OPT      ?= -O2 -g
@@ -22,6 +22,7 @@ SRCS     := $(wildcard src/*.c)
 LIB_SRCS := $(filter-out src/main.c,$(SRCS))
 TEST_SRCS:= $(wildcard tests/unit/test_*.c)
 AGENT_SRCS := $(wildcard vm/guest/*.c)
+GUEST_OPS_SRCS := $(filter-out vm/guest/agent.c,$(AGENT_SRCS))
 
 # Matrix, kernel and image defaults a user may override on the command line.
 MATRIX   ?= bench/cover-letter.conf
@@ -33,19 +34,24 @@ REPS     ?=
 define flavour
 $(1)/obj/%.o: src/%.c $$(wildcard src/*.h)
 	@mkdir -p $$(dir $$@)
-	$$(CC) $$(CSTD) $$(WARN) $$(OPT) $(2) $$(PKG_CFLAGS) -Isrc -c $$< -o $$@
+	@echo "  CC      $$@"
+	@$$(CC) $$(CSTD) $$(WARN) $$(OPT) $(2) $$(PKG_CFLAGS) -Isrc -c $$< -o $$@
 
 $(1)/libiolab.a: $$(patsubst src/%.c,$(1)/obj/%.o,$$(LIB_SRCS))
 	@rm -f $$@
-	ar rcs $$@ $$^
+	@ar rcs $$@ $$^
 
 $(1)/iolab: $(1)/obj/main.o $(1)/libiolab.a
 	$$(CC) $(2) -o $$@ $$^ $$(PKG_LIBS) -lm
 
 $(1)/tests/%: tests/unit/%.c $(1)/libiolab.a $$(wildcard tests/unit/*.h)
 	@mkdir -p $$(dir $$@)
-	$$(CC) $$(CSTD) $$(WARN) $$(OPT) $(2) $$(PKG_CFLAGS) -Isrc -Itests/unit $$< $(1)/libiolab.a \
-		-o $$@ $$(PKG_LIBS) -lcmocka -lm
+	$$(CC) $$(CSTD) $$(WARN) $$(OPT) $(2) $$(PKG_CFLAGS) -Isrc -Itests/unit $$< $$(TEST_EXTRA) \
+		$(1)/libiolab.a -o $$@ $$(PKG_LIBS) -lcmocka -lm
+
+# test_vm_agent calls the guest agent's op handlers directly and drives the agent binary.
+$(1)/tests/test_vm_agent: TEST_EXTRA = -Ivm/guest $$(GUEST_OPS_SRCS)
+$(1)/tests/test_vm_agent: $$(GUEST_OPS_SRCS) $$(wildcard vm/guest/*.h) $(BUILD)/iolab-agent
 endef
 
 $(eval $(call flavour,$(BUILD),))
@@ -55,9 +61,10 @@ UNIT_TESTS     := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
 SAN_UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/san/tests/%,$(TEST_SRCS))
 
 # The guest agent is the guest's init: static, so the image needs no loader for it.
-$(BUILD)/iolab-agent: $(AGENT_SRCS) src/vm_proto.c src/vm_proto.h
+$(BUILD)/iolab-agent: $(AGENT_SRCS) $(wildcard vm/guest/*.h) src/vm_proto.c src/vm_proto.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CSTD) $(WARN) -O2 -static -Isrc -o $@ $(AGENT_SRCS) src/vm_proto.c
+	$(CC) $(CSTD) $(WARN) -O2 -static -Isrc $(shell pkg-config --cflags jansson) -o $@ \
+		$(AGENT_SRCS) src/vm_proto.c -ljansson
 
 .PHONY: all deps test unit-tests integration-tests kernel image bench kernel-bench vm-bench \
 	format check-format clean

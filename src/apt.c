@@ -3,6 +3,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -256,5 +257,161 @@ int apt_download_closure(struct apt *apt, const struct strvec *pkgs, const char 
 		closedir(d);
 out:
 	sv_clear(&argv);
+	return ret;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void append_log(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "a");
+
+	if (f) {
+		fputs(text, f);
+		fclose(f);
+	}
+}
+
+bool apt_known_suite(const char *suite)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(suites); i++)
+		if (!strcmp(suites[i], suite))
+			return true;
+	return false;
+}
+
+/*
+ * The memo key for a resolution: apt's options, the request and the signed
+ * Release files.  The Packages lists are verified against those, so equal
+ * Release files mean equal lists and hence an equal answer.
+ */
+static void resolve_memo_key(struct apt *apt, const struct strvec *pkgs, char out[65])
+{
+	struct hasher *h = hasher_new();
+	char *lists = xasprintf("%s/state/lists", apt->dir);
+	struct strvec names = STRVEC_INIT;
+	DIR *d = opendir(lists);
+	struct dirent *de;
+
+	for (size_t i = 0; i < apt->opts.n; i++)
+		hasher_field(h, "opt", apt->opts.v[i]);
+	for (size_t i = 0; i < pkgs->n; i++)
+		hasher_field(h, "pkg", pkgs->v[i]);
+	while (d && (de = readdir(d)))
+		if (ends_with(de->d_name, "Release"))
+			sv_push(&names, de->d_name);
+	if (d)
+		closedir(d);
+	qsort(names.v, names.n, sizeof(*names.v), cmp_str);
+	for (size_t i = 0; i < names.n; i++) {
+		char *path = path_join(lists, names.v[i]);
+
+		hasher_field(h, "release", names.v[i]);
+		hasher_add_file(h, path);
+		free(path);
+	}
+	hasher_final(h, out);
+	sv_clear(&names);
+	free(lists);
+}
+
+/* "Inst libgmp10 (2:6.3.0+dfsg-3 Debian:13/stable [amd64])" -> "libgmp10=2:6.3.0+dfsg-3". */
+static void parse_simulation(const char *out, struct strvec *resolved)
+{
+	struct strvec lines = STRVEC_INIT;
+
+	sv_split(&lines, out, "\n");
+	for (size_t i = 0; i < lines.n; i++) {
+		const char *l = lines.v[i], *name, *ver;
+		size_t nlen;
+
+		if (!starts_with(l, "Inst "))
+			continue;
+		name = l + strlen("Inst ");
+		nlen = strcspn(name, " ");
+		ver = strchr(name + nlen, '(');
+		if (!ver)
+			continue;
+		ver++;
+		sv_pushf(resolved, "%.*s=%.*s", (int)nlen, name, (int)strcspn(ver, " )"), ver);
+	}
+	sv_clear(&lines);
+}
+
+/* Turns apt-get's first "E: " line into one sentence a user can act on. */
+static void report_resolve_error(struct apt *apt, const char *out)
+{
+	const char *e = out ? strstr(out, "E: ") : NULL;
+	const char *missing = "E: Unable to locate package ";
+	const char *rel = apt->release ? apt->release : "any suite";
+
+	if (e && starts_with(e, missing)) {
+		e += strlen(missing);
+		error("package %.*s is not in Debian %s (nor in the other suites the lab reads); "
+		      "check the name with apt-cache policy",
+		      (int)strcspn(e, "\n"), e, rel);
+	} else if (e) {
+		error("apt-get cannot resolve the packages for %s: %.*s (see %s/apt.log)", rel,
+		      (int)strcspn(e + 3, "\n"), e + 3, apt->dir);
+	} else {
+		error("apt-get cannot resolve the packages for %s; see %s/apt.log", rel, apt->dir);
+	}
+}
+
+int apt_resolve(struct apt *apt, const struct strvec *pkgs, struct strvec *resolved)
+{
+	char key[65];
+	char *memo_dir, *memo;
+	char *text;
+	struct strvec argv = STRVEC_INIT;
+	struct strbuf out = STRBUF_INIT;
+	struct child c = {0};
+	char *log = path_join(apt->dir, "apt.log");
+	int ret = 0;
+
+	/* apt-get -s takes seconds; a memo makes a cached image a quick hit. */
+	resolve_memo_key(apt, pkgs, key);
+	memo_dir = cache_dir("apt/resolved");
+	memo = path_join(memo_dir, key);
+	if ((text = read_file(memo, NULL))) {
+		sv_split(resolved, text, "\n");
+		free(text);
+		goto out;
+	}
+	base_argv(apt, &argv, "apt-get");
+	sv_push(&argv, "-q");
+	sv_push(&argv, "-s");
+	sv_push(&argv, "install");
+	for (size_t i = 0; i < pkgs->n; i++)
+		sv_push(&argv, pkgs->v[i]);
+	c.argv = (const char *const *)argv.v;
+	c.capture = true;
+	c.capture_stderr = true;
+	if (run_command(&c) != 0) {
+		if (c.out.buf)
+			append_log(log, c.out.buf);
+		report_resolve_error(apt, c.out.buf);
+		ret = -1;
+		goto out;
+	}
+	parse_simulation(c.out.buf ? c.out.buf : "", resolved);
+	if (!resolved->n) {
+		ret = error("apt-get resolved nothing for %s; see %s/apt.log", pkgs->v[0],
+		            apt->dir);
+		goto out;
+	}
+	for (size_t i = 0; i < resolved->n; i++)
+		sb_addf(&out, "%s\n", resolved->v[i]);
+	write_str(memo, out.buf);
+out:
+	sb_release(&c.out);
+	sb_release(&out);
+	sv_clear(&argv);
+	free(memo_dir);
+	free(memo);
+	free(log);
 	return ret;
 }

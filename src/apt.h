@@ -32,4 +32,13 @@ char *apt_download(struct apt *apt, const char *pkg, const char *destdir);
 int apt_download_closure(struct apt *apt, const struct strvec *pkgs, const char *destdir,
 			 struct strvec *debs);
 
+/*
+ * Resolves pkgs and their dependency closure (as if installed on an empty
+ * system) without downloading; fills resolved with "name=version" entries in
+ * apt's install order.  A package no suite serves is one clear error.
+ */
+int apt_resolve(struct apt *apt, const struct strvec *pkgs, struct strvec *resolved);
+/* Whether suite is one the private sources list carries. */
+bool apt_known_suite(const char *suite);
+
 #endif

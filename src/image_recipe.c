@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * What goes into a guest image: the package table and the key derived from
+ * a resolved recipe.
+ */
+#include "image.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/*
+ * The one list of Debian packages an image is assembled from; apt adds
+ * their dependency closure.  A row's why is also what `iolab image
+ * packages` prints, so it has to stay true.
+ */
+const struct image_pkg image_packages[] = {
+        {"fio", "default", "the benchmark engine; trixie's 3.39 maps uncached=1 to RWF_DONTCACHE"},
+        {"e2fsprogs", "default",
+         "mkfs.ext4, e2fsck, tune2fs, debugfs for the ext4 under test (1.47)"},
+        {"xfsprogs", "default", "mkfs.xfs: XFS is the iomap reference file system"},
+        {"util-linux", "default", "losetup, blkdiscard, fallocate, lsblk, findmnt for disk set-up"},
+        {"mount", "default", "mount/umount with ext4's -o buffered_iomap (split from util-linux)"},
+        {"coreutils", "default", "dd, sync, stat and the rest every script assumes"},
+        {"bash", "default", "the shell of fstests and of the agent's commands; also /bin/sh"},
+        {"procps", "default", "sysctl (vm.drop_caches), ps, free, vmstat while a job runs"},
+        {"kmod", "default", "modprobe, in case a guest kernel builds a driver as a module"},
+        {"findutils", "default", "find and xargs, which fstests uses throughout"},
+        {"grep", "default", "fstests and the agent's checks filter command output"},
+        {"sed", "default", "fstests filters (the _filter_* helpers) are sed scripts"},
+        {"gawk", "default", "fstests' $AWK_PROG; awk is linked to it (no alternatives here)"},
+        {"psmisc", "default", "fuser and killall, used by fstests before unmounting"},
+        {"attr", "default", "getfattr/setfattr for fstests' xattr tests"},
+        {"acl", "default", "getfacl/setfacl for fstests' ACL tests"},
+        {"busybox-static", "minimal",
+         "one static package: a shell for pipeline and boot smoke tests"},
+};
+const size_t image_packages_count = ARRAY_SIZE(image_packages);
+
+int image_set_packages(const char *set, struct strvec *out)
+{
+	size_t before = out->n;
+
+	for (size_t i = 0; i < image_packages_count; i++)
+		if (!strcmp(image_packages[i].set, set) &&
+		    !sv_contains(out, image_packages[i].name))
+			sv_push(out, image_packages[i].name);
+	if (out->n == before) {
+		struct strvec sets = STRVEC_INIT;
+		struct strbuf sb = STRBUF_INIT;
+
+		for (size_t i = 0; i < image_packages_count; i++)
+			if (!sv_contains(&sets, image_packages[i].set)) {
+				sv_push(&sets, image_packages[i].set);
+				sb_addf(&sb, "%s%s", sets.n > 1 ? ", " : "", image_packages[i].set);
+			}
+		error("no package set called '%s'; the sets are: %s", set, sb.buf);
+		sv_clear(&sets);
+		sb_release(&sb);
+		return -1;
+	}
+	return 0;
+}
+
+const char *image_pkg_version(const struct strvec *resolved, const char *name)
+{
+	size_t len = strlen(name);
+
+	for (size_t i = 0; i < resolved->n; i++)
+		if (!strncmp(resolved->v[i], name, len) && resolved->v[i][len] == '=')
+			return resolved->v[i] + len + 1;
+	return NULL;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Hashes a list as a set: the order apt or the user gave it in is not content. */
+static void hash_sorted(struct hasher *h, const char *label, const struct strvec *sv)
+{
+	struct strvec copy = STRVEC_INIT;
+
+	for (size_t i = 0; sv && i < sv->n; i++)
+		sv_push(&copy, sv->v[i]);
+	if (copy.n)
+		qsort(copy.v, copy.n, sizeof(*copy.v), cmp_str);
+	for (size_t i = 0; i < copy.n; i++)
+		hasher_field(h, label, copy.v[i]);
+	sv_clear(&copy);
+}
+
+void image_key(const struct image_recipe *r, char out[65])
+{
+	struct hasher *h = hasher_new();
+	char ver[16];
+
+	snprintf(ver, sizeof(ver), "%d", IMAGE_RECIPE_VERSION);
+	hasher_field(h, "recipe", ver);
+	hasher_field(h, "suite", r->suite);
+	hasher_field(h, "set", r->set);
+	hash_sorted(h, "extra", r->extra);
+	hash_sorted(h, "package", r->resolved);
+	hasher_field(h, "agent", r->agent_sha256);
+	hasher_final(h, out);
+}

@@ -1,0 +1,679 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * source + patches + fragments -> a cached bzImage with metadata.  The key
+ * covers every input; the object directory is kept per "slot" (same place,
+ * same series, same fragments) so that editing one file under fs/ext4
+ * recompiles only what changed.
+ */
+#include "kernel.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cache.h"
+#include "paths.h"
+#include "run_command.h"
+
+/* Bump when the way a kernel is built changes what comes out. */
+#define KERNEL_RECIPE "1"
+
+void kernel_key(const struct kernel_inputs *in, char out[65])
+{
+	struct hasher *h = hasher_new();
+
+	hasher_field(h, "recipe", KERNEL_RECIPE);
+	hasher_field(h, "source", in->source_identity);
+	hasher_field(h, "series", in->series ? in->series : "");
+	for (size_t i = 0; in->patches && i < in->patches->n; i++)
+		hasher_field(h, "patch", in->patches->v[i].sha256);
+	for (size_t i = 0; in->fragments && i < in->fragments->n; i++) {
+		char sha[65];
+		const char *base = strrchr(in->fragments->v[i], '/');
+
+		if (sha256_file_hex(in->fragments->v[i], sha) < 0)
+			memset(sha, '0', 64), sha[64] = '\0';
+		hasher_field(h, "fragment", base ? base + 1 : in->fragments->v[i]);
+		hasher_field(h, "fragment-sha", sha);
+	}
+	hasher_field(h, "compiler", in->compiler ? in->compiler : "");
+	hasher_final(h, out);
+}
+
+static char *kernels_root(void)
+{
+	return cache_dir("kernels");
+}
+
+char *kernel_dir(const char *key_or_path)
+{
+	char *root, *found = NULL;
+	DIR *d;
+	struct dirent *de;
+	time_t newest = 0;
+	int matches = 0;
+
+	if (strchr(key_or_path, '/') || is_dir(key_or_path)) {
+		char *meta = path_join(key_or_path, "meta.json");
+		bool ok = path_exists(meta);
+
+		free(meta);
+		return ok ? abs_path(key_or_path) : NULL;
+	}
+	root = kernels_root();
+	d = opendir(root);
+	while (d && (de = readdir(d))) {
+		char *dir, *meta;
+		struct stat st;
+
+		if (de->d_name[0] == '.')
+			continue;
+		dir = path_join(root, de->d_name);
+		meta = path_join(dir, "meta.json");
+		if (stat(meta, &st) == 0) {
+			bool take = false;
+
+			if (!strcmp(key_or_path, "latest"))
+				take = st.st_mtime >= newest;
+			else if (starts_with(de->d_name, key_or_path))
+				take = ++matches == 1;
+			if (take) {
+				newest = st.st_mtime;
+				free(found);
+				found = xstrdup(dir);
+			}
+		}
+		free(dir);
+		free(meta);
+	}
+	if (d)
+		closedir(d);
+	free(root);
+	if (matches > 1) {
+		error("kernel key prefix '%s' is ambiguous; give more of it", key_or_path);
+		free(found);
+		return NULL;
+	}
+	return found;
+}
+
+json_t *kernel_meta(const char *key_or_path)
+{
+	char *dir = kernel_dir(key_or_path);
+	char *meta;
+	json_t *j;
+	json_error_t err;
+
+	if (!dir)
+		return NULL;
+	meta = path_join(dir, "meta.json");
+	j = json_load_file(meta, 0, &err);
+	if (!j)
+		error("%s: %s", meta, err.text);
+	free(dir);
+	free(meta);
+	return j;
+}
+
+/* ---- the series: local mbox or directory, else b4 ---- */
+
+struct series_pick {
+	struct series s;
+	const struct series_version *v;
+	char *patches_path; /* where the version's patches are, or NULL */
+};
+
+static char *local_series_patches(const struct series *s, const char *version)
+{
+	DIR *d = opendir(s->dir);
+	struct dirent *de;
+	char *found = NULL;
+
+	while (d && (de = readdir(d)) && !found) {
+		const char *n = de->d_name;
+		char *full;
+
+		if (!starts_with(n, version))
+			continue;
+		/* "v7" must not match "v70". */
+		if (n[strlen(version)] >= '0' && n[strlen(version)] <= '9')
+			continue;
+		full = path_join(s->dir, n);
+		if (is_dir(full) || ends_with(n, ".mbx") || ends_with(n, ".mbox") ||
+		    ends_with(n, ".patch"))
+			found = full;
+		else
+			free(full);
+	}
+	if (d)
+		closedir(d);
+	return found;
+}
+
+/* b4 writes one .mbx per series into outdir; online only. */
+static char *b4_fetch(const struct series *s, const struct series_version *v)
+{
+	char *b4 = which("b4");
+	char *outdir, *log, *found = NULL;
+	struct child c = {0};
+
+	if (!b4)
+		return NULL;
+	outdir = cache_dir("series/%s/%s", s->name, v->name);
+	log = path_join(outdir, "b4.log");
+	{
+		const char *argv[] = {b4, "-q", "am", "-o", outdir, v->message_id, NULL};
+
+		c.argv = argv;
+		c.log_path = log;
+		c.timeout_sec = 120;
+		info("fetching %s %s with b4 (%s)", s->name, v->name, v->message_id);
+		if (run_command(&c) == 0) {
+			DIR *d = opendir(outdir);
+			struct dirent *de;
+
+			while (d && (de = readdir(d)))
+				if (ends_with(de->d_name, ".mbx") && !strstr(de->d_name, ".cover")) {
+					free(found);
+					found = path_join(outdir, de->d_name);
+				}
+			if (d)
+				closedir(d);
+		}
+	}
+	sb_release(&c.out);
+	free(b4);
+	free(outdir);
+	free(log);
+	return found;
+}
+
+static int pick_series(const char *spec, struct series_pick *p)
+{
+	char *name = xstrdup(spec), *at = strchr(name, '@');
+	char *root = series_root(), *dir = NULL;
+	const char *version;
+	int ret = -1;
+
+	memset(p, 0, sizeof(*p));
+	if (at)
+		*at++ = '\0';
+	if (!root) {
+		error("cannot find kernel-patches/ (set IOLAB_HOME to the iolab checkout)");
+		goto out;
+	}
+	dir = path_join(root, name);
+	if (!is_dir(dir)) {
+		error("unknown series '%s': no %s (see kernel-patches/ for the known ones)", name,
+		      dir);
+		goto out;
+	}
+	if (series_load(dir, &p->s) < 0)
+		goto out;
+	version = at ? at : p->s.default_version ? p->s.default_version
+						 : p->s.versions[p->s.nversions - 1].name;
+	p->v = series_find_version(&p->s, version);
+	if (!p->v) {
+		struct strbuf known = STRBUF_INIT;
+
+		for (size_t i = 0; i < p->s.nversions; i++)
+			sb_addf(&known, "%s%s", i ? ", " : "", p->s.versions[i].name);
+		error("series %s has no version %s (known: %s)", name, version, known.buf);
+		sb_release(&known);
+		goto out;
+	}
+	p->patches_path = local_series_patches(&p->s, p->v->name);
+	if (!p->patches_path)
+		p->patches_path = b4_fetch(&p->s, p->v);
+	ret = 0;
+out:
+	free(name);
+	free(root);
+	free(dir);
+	return ret;
+}
+
+static void free_pick(struct series_pick *p)
+{
+	if (p->s.name)
+		series_free(&p->s);
+	free(p->patches_path);
+}
+
+/* ---- the build itself ---- */
+
+static char *compiler_version(void)
+{
+	char *v = run_capture(NULL, "sh", "-c", "${CC:-gcc} --version | head -n 1", NULL);
+
+	return v ? v : xstrdup("unknown");
+}
+
+/*
+ * The patched tree: a copy of the source kept per slot, synced with rsync
+ * (hard links where the file system allows).  Files rsync changes get a
+ * fresh mtime: a file restored to its unpatched content must still look
+ * newer than the object built from the patched one.
+ */
+static int prepare_worktree(const char *src, const char *work, const char *log)
+{
+	char *from = xasprintf("%s/", src), *to = xasprintf("%s/", work);
+	const char *argv[] = {"rsync", "-a",	 "--delete", "--exclude=/.git", "--out-format=%n",
+			      from,    to,	 NULL};
+	struct child c = {0};
+	int ret = 0;
+
+	mkdir_p(work);
+	c.argv = argv;
+	c.capture = true;
+	c.log_path = log;
+	if (run_command(&c) != 0) {
+		ret = error("cannot copy %s to %s (see %s)", src, work, log);
+		goto out;
+	}
+	if (c.out.len) {
+		struct strvec files = STRVEC_INIT;
+
+		sv_split(&files, c.out.buf, "\n");
+		for (size_t i = 0; i < files.n; i++) {
+			char *p = path_join(work, files.v[i]);
+			struct stat st;
+
+			if (lstat(p, &st) == 0 && S_ISREG(st.st_mode))
+				utimensat(AT_FDCWD, p, NULL, 0);
+			free(p);
+		}
+		sv_clear(&files);
+	}
+out:
+	sb_release(&c.out);
+	free(from);
+	free(to);
+	return ret;
+}
+
+struct kbuild {
+	const struct kernel_opts *o;
+	struct ksource src;
+	struct series_pick pick;
+	bool have_series;
+	struct patch_list patches;
+	struct strvec fragments;
+	char *compiler;
+	char key[65];
+	char slot[65];
+	char *kdir, *bdir, *srctree, *log, *patch_log;
+	double t0;
+};
+
+static int make_step(struct kbuild *b, const char *what, const char *target, long jobs)
+{
+	struct strvec argv = STRVEC_INIT;
+	struct child c = {0};
+	const char *env[] = {"KBUILD_BUILD_USER=iolab", "KBUILD_BUILD_HOST=iolab", NULL};
+	char *ccache = which("ccache");
+	int ret;
+
+	sv_push(&argv, "make");
+	sv_pushf(&argv, "-C%s", b->srctree);
+	sv_pushf(&argv, "O=%s", b->bdir);
+	sv_push(&argv, "ARCH=x86_64");
+	if (jobs > 1)
+		sv_pushf(&argv, "-j%ld", jobs);
+	if (ccache)
+		sv_push(&argv, "CC=ccache gcc");
+	sv_push(&argv, target);
+	c.argv = (const char *const *)argv.v;
+	c.env = env;
+	c.log_path = b->log;
+	info("kernel: %s", what);
+	ret = run_command(&c);
+	if (ret != 0)
+		error("kernel: %s failed (make %s exited %d); the full log is %s", what, target,
+		      ret, b->log);
+	sb_release(&c.out);
+	sv_clear(&argv);
+	free(ccache);
+	return ret == 0 ? 0 : -1;
+}
+
+static int configure(struct kbuild *b)
+{
+	struct strvec argv = STRVEC_INIT;
+	struct kconfig_frag want = {0};
+	struct strbuf report = STRBUF_INIT;
+	char *dotconfig = path_join(b->bdir, ".config"), *text = NULL;
+	char *merge = path_join(b->srctree, "scripts/kconfig/merge_config.sh");
+	int ret = -1, bad;
+
+	if (make_step(b, "base config (tinyconfig)", "tinyconfig", 1) < 0)
+		goto out;
+	sv_push(&argv, "sh");
+	sv_push(&argv, merge);
+	sv_push(&argv, "-m");
+	sv_push(&argv, "-O");
+	sv_push(&argv, b->bdir);
+	sv_push(&argv, dotconfig);
+	for (size_t i = 0; i < b->fragments.n; i++) {
+		sv_push(&argv, b->fragments.v[i]);
+		if (kconfig_parse(b->fragments.v[i], &want) < 0)
+			goto out;
+	}
+	{
+		struct child c = {0};
+		const char *env[] = {"ARCH=x86_64", NULL};
+
+		c.argv = (const char *const *)argv.v;
+		c.env = env;
+		c.dir = b->srctree;
+		c.log_path = b->log;
+		info("kernel: merging %zu config fragments", b->fragments.n);
+		if (run_command(&c) != 0) {
+			error("merge_config.sh failed; see %s", b->log);
+			goto out;
+		}
+	}
+	if (make_step(b, "olddefconfig", "olddefconfig", 1) < 0)
+		goto out;
+	text = read_file(dotconfig, NULL);
+	if (!text) {
+		error("no .config in %s after olddefconfig", b->bdir);
+		goto out;
+	}
+	bad = kconfig_verify(text, &want, &report);
+	if (bad) {
+		error("kernel config: %d symbol%s did not get the value a fragment asked for "
+		      "(unmet dependencies?):\n%s",
+		      bad, bad == 1 ? "" : "s", report.buf);
+		goto out;
+	}
+	ret = 0;
+out:
+	sv_clear(&argv);
+	kconfig_free(&want);
+	sb_release(&report);
+	free(dotconfig);
+	free(text);
+	free(merge);
+	return ret;
+}
+
+static json_t *patches_json(const struct patch_list *pl)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < pl->n; i++)
+		json_array_append_new(a, json_pack("{s:s, s:s, s:s}", "subject", pl->v[i].subject,
+						   "sha256", pl->v[i].sha256, "file",
+						   pl->v[i].path));
+	return a;
+}
+
+static json_t *fragments_json(const struct strvec *frags)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < frags->n; i++) {
+		char sha[65];
+		const char *base = strrchr(frags->v[i], '/');
+
+		sha256_file_hex(frags->v[i], sha);
+		json_array_append_new(a, json_pack("{s:s, s:s, s:s}", "name",
+						   base ? base + 1 : frags->v[i], "path",
+						   frags->v[i], "sha256", sha));
+	}
+	return a;
+}
+
+static bool tree_has(const char *tree, const char *file, const char *needle)
+{
+	char *p = path_join(tree, file);
+	char *text = read_file(p, NULL);
+	bool has = text && strstr(text, needle);
+
+	free(p);
+	free(text);
+	return has;
+}
+
+static int store(struct kbuild *b)
+{
+	char *tmp = xasprintf("%s.tmp", b->kdir);
+	char *release = NULL, *config_sha = NULL;
+	const char *files[][2] = {{"arch/x86/boot/bzImage", "bzImage"},
+				  {"System.map", "System.map"},
+				  {".config", "config"}};
+	json_t *meta;
+	char sha[65];
+	char *now = iso_time_now();
+	int ret = -1;
+
+	rm_rf(tmp);
+	mkdir_p(tmp);
+	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
+		char *from = path_join(b->bdir, files[i][0]), *to = path_join(tmp, files[i][1]);
+		int r = copy_file(from, to);
+
+		if (r < 0)
+			error("kernel build left no %s (see %s)", from, b->log);
+		free(from);
+		free(to);
+		if (r < 0)
+			goto out;
+	}
+	{
+		char *rel = path_join(b->bdir, "include/config/kernel.release");
+		char *text = read_file(rel, NULL);
+
+		release = xstrdup(text ? trim(text) : "unknown");
+		free(text);
+		free(rel);
+	}
+	{
+		char *cfg = path_join(tmp, "config");
+
+		sha256_file_hex(cfg, sha);
+		config_sha = xstrdup(sha);
+		free(cfg);
+	}
+	meta = json_pack("{s:s, s:s, s:s, s:f, s:{s:s, s:s, s:s, s:s}, s:o, s:o, s:s, s:o, s:s, "
+			 "s:b, s:{s:b}, s:s}",
+			 "key", b->key, "release", release, "created", now, "build_seconds",
+			 now_seconds() - b->t0, "source", "spec", b->src.spec, "kind", b->src.kind,
+			 "identity", b->src.identity, "location", b->src.location, "series",
+			 b->have_series ? json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s*}", "name",
+						    b->pick.s.name, "version", b->pick.v->name,
+						    "title", b->pick.s.title, "message_id",
+						    b->pick.v->message_id, "enable_option",
+						    b->pick.s.enable_option, "disable_option",
+						    b->pick.s.disable_option, "evidence_events",
+						    b->pick.s.evidence_events)
+					: json_null(),
+			 "patches", patches_json(&b->patches), "config_sha256", config_sha,
+			 "fragments", fragments_json(&b->fragments), "compiler", b->compiler,
+			 "ccache", path_exists("/usr/bin/ccache"), "features", "buffered_iomap",
+			 tree_has(b->srctree, "fs/ext4/super.c", "\"buffered_iomap\""),
+			 "build_dir", b->bdir);
+	if (!meta) {
+		error("cannot assemble the kernel metadata");
+		goto out;
+	}
+	{
+		char *mpath = path_join(tmp, "meta.json");
+		char *text = json_dumps(meta, JSON_INDENT(2) | JSON_SORT_KEYS);
+
+		ret = write_str(mpath, text);
+		free(text);
+		free(mpath);
+		json_decref(meta);
+	}
+	if (ret == 0) {
+		char *blog = path_join(tmp, "build.log");
+
+		copy_file(b->log, blog);
+		free(blog);
+		rm_rf(b->kdir);
+		if (rename(tmp, b->kdir) < 0)
+			ret = error("cannot move %s to %s: %s", tmp, b->kdir, strerror(errno));
+	}
+out:
+	if (ret < 0)
+		rm_rf(tmp);
+	free(tmp);
+	free(release);
+	free(config_sha);
+	free(now);
+	return ret;
+}
+
+static void slot_of(struct kbuild *b)
+{
+	struct hasher *h = hasher_new();
+
+	hasher_field(h, "location", b->src.location);
+	hasher_field(h, "patched", b->patches.n ? "yes" : "no");
+	for (size_t i = 0; i < b->fragments.n; i++) {
+		char sha[65];
+
+		sha256_file_hex(b->fragments.v[i], sha);
+		hasher_field(h, "fragment", sha);
+	}
+	hasher_final(h, b->slot);
+}
+
+static int gather_inputs(struct kbuild *b)
+{
+	const struct kernel_opts *o = b->o;
+
+	if (ksource_resolve(o->source ? o->source : KERNEL_DEFAULT_SOURCE, &b->src) < 0)
+		return -1;
+	if (o->series) {
+		if (pick_series(o->series, &b->pick) < 0)
+			return -1;
+		if (b->pick.patches_path) {
+			char *split = cache_dir("series/%s/%s/split", b->pick.s.name,
+						b->pick.v->name);
+
+			rm_rf(split);
+			if (patches_load(b->pick.patches_path, split, &b->patches) < 0) {
+				free(split);
+				return -1;
+			}
+			free(split);
+			b->have_series = true;
+		} else if (o->no_series_ok) {
+			warn("series %s %s is not available here (no mbox in %s, and b4 could not "
+			     "fetch %s): building WITHOUT it, so the kernel has no %s",
+			     b->pick.s.name, b->pick.v->name, b->pick.s.dir, b->pick.v->message_id,
+			     b->pick.s.enable_option);
+		} else {
+			return error("series %s %s is not available: put its mbox in %s as %s.mbx "
+				     "(b4 am %s), or build online so b4 can fetch it",
+				     b->pick.s.name, b->pick.v->name, b->pick.s.dir,
+				     b->pick.v->name, b->pick.v->message_id);
+		}
+	}
+	for (size_t i = 0; i < o->patches.n; i++) {
+		char *split = cache_dir("series/user/%zu", i);
+		int r = patches_load(o->patches.v[i], split, &b->patches);
+
+		free(split);
+		if (r < 0)
+			return -1;
+	}
+	if (kconfig_default_fragments(&b->fragments) < 0)
+		return -1;
+	for (size_t i = 0; i < o->configs.n; i++) {
+		if (!path_exists(o->configs.v[i]))
+			return error("--config %s: no such file", o->configs.v[i]);
+		char *abs = abs_path(o->configs.v[i]);
+
+		sv_push(&b->fragments, abs);
+		free(abs);
+	}
+	b->compiler = compiler_version();
+	return 0;
+}
+
+static void kbuild_free(struct kbuild *b)
+{
+	ksource_free(&b->src);
+	free_pick(&b->pick);
+	patches_free(&b->patches);
+	sv_clear(&b->fragments);
+	free(b->compiler);
+	free(b->kdir);
+	free(b->bdir);
+	free(b->srctree);
+	free(b->log);
+	free(b->patch_log);
+}
+
+int kernel_build(const struct kernel_opts *o, char **key)
+{
+	struct kbuild b = {.o = o, .t0 = now_seconds()};
+	struct kernel_inputs in = {0};
+	char *series_id = NULL, *meta = NULL, *root = NULL;
+	int lock = -1, ret = -1;
+	long jobs = o->jobs > 0 ? o->jobs : sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (gather_inputs(&b) < 0)
+		goto out;
+	if (b.have_series)
+		series_id = xasprintf("%s@%s", b.pick.s.name, b.pick.v->name);
+	in.source_identity = b.src.identity;
+	in.patches = &b.patches;
+	in.fragments = &b.fragments;
+	in.compiler = b.compiler;
+	in.series = series_id;
+	kernel_key(&in, b.key);
+	root = kernels_root();
+	b.kdir = path_join(root, b.key);
+	meta = path_join(b.kdir, "meta.json");
+	if (!o->force && path_exists(meta)) {
+		info("kernel %.12s: cache hit (%s)", b.key, b.kdir);
+		ret = 0;
+		goto out;
+	}
+	lock = cache_lock("kernel-build");
+	slot_of(&b);
+	b.bdir = cache_dir("build/%.16s", b.slot);
+	b.log = xasprintf("%s/build.log", b.bdir);
+	unlink(b.log);
+	info("kernel %.12s: building from %s%s%s (log: %s)", b.key, b.src.identity,
+	     series_id ? " + " : "", series_id ? series_id : "", b.log);
+	if (b.patches.n) {
+		b.srctree = cache_dir("work/%.16s", b.slot);
+		b.patch_log = path_join(b.bdir, "patches.log");
+		info("kernel: preparing a private copy of the tree for %zu patches", b.patches.n);
+		if (prepare_worktree(b.src.tree, b.srctree, b.log) < 0)
+			goto out;
+		info("kernel: applying %zu patches", b.patches.n);
+		if (patches_apply(&b.patches, b.srctree, b.patch_log) < 0)
+			goto out;
+	} else {
+		b.srctree = xstrdup(b.src.tree);
+	}
+	if (configure(&b) < 0)
+		goto out;
+	if (make_step(&b, "compiling bzImage", "bzImage", jobs) < 0)
+		goto out;
+	if (store(&b) < 0)
+		goto out;
+	info("kernel %.12s: built in %.0f s, stored in %s", b.key, now_seconds() - b.t0, b.kdir);
+	ret = 0;
+out:
+	if (ret == 0 && key)
+		*key = xstrdup(b.key);
+	if (lock >= 0)
+		close(lock);
+	kbuild_free(&b);
+	free(series_id);
+	free(meta);
+	free(root);
+	return ret;
+}
