@@ -50,8 +50,10 @@ static int image_build_cmd(int argc, char **argv)
 	char *key = NULL, *path;
 	int r = opts_parse(&build_usage, build_opts, &a, argc, argv, 1, NULL);
 
-	if (r)
+	if (r) {
+		opts_free(build_opts, &a);
 		return r < 0 ? 2 : 0;
+	}
 	o.suite = a.suite;
 	o.set = a.set;
 	o.extra = &a.packages;
@@ -152,20 +154,26 @@ static int image_list_cmd(int argc, char **argv)
 		return r < 0 ? 2 : 0;
 	image_list_keys(&keys);
 	def = image_default_key();
-	printf("  %-12s  %-8s  %-8s  %-20s  %9s  %-10s  %s\n", "KEY", "SUITE", "SET", "CREATED",
-	       "MIB", "FIO", "E2FSPROGS");
+	printf("  %-12s  %-8s  %-8s  %-20s  %9s  %-10s  %-14s  %s\n", "KEY", "SUITE", "SET",
+	       "CREATED", "MIB", "FIO", "E2FSPROGS", "EXTRA");
 	for (size_t i = 0; i < keys.n; i++) {
 		json_t *meta = image_meta(keys.v[i]);
+		struct strbuf extra = STRBUF_INIT;
 		json_int_t size;
+		size_t j;
+		json_t *e;
 
 		if (!meta)
 			continue;
 		size = json_integer_value(json_object_get(meta, "size_bytes"));
-		printf("%c %-12.12s  %-8s  %-8s  %-20s  %9.1f  %-10s  %s\n",
+		json_array_foreach(json_object_get(meta, "extra_packages"), j, e)
+		        sb_addf(&extra, "%s%s", j ? "," : "", json_string_value(e));
+		printf("%c %-12.12s  %-8s  %-8s  %-20s  %9.1f  %-10s  %-14s  %s\n",
 		       def && !strcmp(def, keys.v[i]) ? '*' : ' ', keys.v[i],
 		       meta_str(meta, "suite"), meta_str(meta, "set"), meta_str(meta, "created"),
 		       (double)size / (1 << 20), meta_str(meta, "fio_version"),
-		       meta_str(meta, "e2fsprogs_version"));
+		       meta_str(meta, "e2fsprogs_version"), extra.buf ? extra.buf : "-");
+		sb_release(&extra);
 		json_decref(meta);
 	}
 	free(def);

@@ -1,10 +1,374 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
 #include "commands.h"
-#include "util.h"
+#include "opts.h"
+#include "report_stats.h"
+#include "vm.h"
+
+struct vm_args {
+	char *kernel;
+	char *image;
+	char *device;
+	long disks;
+	int64_t disk_size;
+	char *backing;
+	int64_t mem;
+	long cpus;
+	char *accel;
+	char *run_dir;
+	long boot_timeout;
+	long timeout;
+	char *mkfs;
+	char *mount;
+	char *cmdline;
+	char *agent_op;
+};
+
+#define VM_COMMON_OPTS                                                                          \
+	{"kernel", OPT_STR, offsetof(struct vm_args, kernel), "KEY",                             \
+	 "cached kernel: key, key prefix, directory or 'latest'", "latest", NULL},               \
+		{"image", OPT_STR, offsetof(struct vm_args, image), "KEY",                       \
+		 "guest image: key, prefix, path or 'latest'", "latest", NULL},                   \
+		{"device", OPT_CHOICE, offsetof(struct vm_args, device), NULL,                   \
+		 "the kind of disk under test", "virtio-blk", "virtio-blk|nvme|pmem"},           \
+		{"disks", OPT_INT, offsetof(struct vm_args, disks), "N",                         \
+		 "how many such disks (fstests wants 2)", "1", NULL},                            \
+		{"disk-size", OPT_SIZE, offsetof(struct vm_args, disk_size), "SIZE",             \
+		 "size of each disk", "2G", NULL},                                               \
+		{"backing", OPT_STR, offsetof(struct vm_args, backing), "memory|DIR",            \
+		 "where disk files live: /dev/shm, or a directory", "memory", NULL},             \
+		{"mem", OPT_SIZE, offsetof(struct vm_args, mem), "SIZE", "guest memory", "2G",   \
+		 NULL},                                                                          \
+		{"cpus", OPT_INT, offsetof(struct vm_args, cpus), "N", "guest CPUs", "2", NULL}, \
+		{"accel", OPT_CHOICE, offsetof(struct vm_args, accel), NULL,                     \
+		 "KVM when it works (auto), or force one", "auto", "auto|kvm|tcg"},              \
+		{"run-dir", OPT_STR, offsetof(struct vm_args, run_dir), "DIR",                   \
+		 "where the console log, QEMU command line and vm.json go (default: "            \
+		 "results/vm/<time>)",                                                           \
+		 NULL, NULL},                                                                    \
+		{"boot-timeout", OPT_INT, offsetof(struct vm_args, boot_timeout), "SECONDS",     \
+		 "give up when the agent is not up by then", "60", NULL},                        \
+		{"mkfs", OPT_STR, offsetof(struct vm_args, mkfs), "FSTYPE[:ARGS]",               \
+		 "make a file system on the first disk, e.g. 'ext4:-b 65536'", NULL, NULL},      \
+		{"mount", OPT_STR, offsetof(struct vm_args, mount), "OPTIONS",                   \
+		 "mount the first disk on /mnt/test with these options (after --mkfs)", NULL,    \
+		 NULL},                                                                          \
+		{"cmdline", OPT_STR, offsetof(struct vm_args, cmdline), "ARGS",                  \
+		 "extra kernel command line", NULL, NULL}
+
+static const struct opt run_opts[] = {
+	VM_COMMON_OPTS,
+	{"timeout", OPT_INT, offsetof(struct vm_args, timeout), "SECONDS",
+	 "kill the command after this long", "600", NULL},
+	{"agent-op", OPT_STR, offsetof(struct vm_args, agent_op), "JSON",
+	 "send this raw request to the guest agent instead of a command (see vm/README.md)",
+	 NULL, NULL},
+	OPT_END,
+};
+
+static const struct opt shell_opts[] = {
+	VM_COMMON_OPTS,
+	OPT_END,
+};
+
+static const struct cmd_usage run_usage = {
+	"iolab vm run [options] -- COMMAND [ARGS...]",
+	"Boots a cached kernel with the guest image and the disks asked for, runs COMMAND\n"
+	"in the guest through the agent, prints its output and exits with its status.\n"
+	"Kernel problems on the console (oops, BUG, WARNING, hung task...) are reported and\n"
+	"make the run fail even when the command succeeded.",
+	"examples:\n"
+	"  iolab vm run --device nvme -- cat /proc/partitions\n"
+	"  iolab vm run --mkfs 'ext4:-b 65536' -- dumpe2fs -h /dev/vdb\n"
+	"  iolab vm run --mkfs ext4 --mount buffered_iomap -- cat /proc/fs/ext4/vdb/options"};
+
+static const struct cmd_usage shell_usage = {
+	"iolab vm shell [options]",
+	"Boots like 'vm run' and gives an interactive shell in the guest on this terminal\n"
+	"(exit the shell to power the guest off).",
+	NULL};
+
+static void fill_config(const struct vm_args *a, struct vm_config *c)
+{
+	vm_config_defaults(c);
+	c->kernel = a->kernel;
+	c->image = a->image;
+	vm_device_parse(a->device, &c->device);
+	c->disks = (int)a->disks;
+	c->disk_size = a->disk_size;
+	c->backing = a->backing;
+	c->mem = a->mem;
+	c->cpus = (int)a->cpus;
+	c->accel = a->accel;
+	c->run_dir = a->run_dir;
+	c->boot_timeout = (double)a->boot_timeout;
+	c->extra_cmdline = a->cmdline;
+}
+
+/* --mkfs and --mount on the first disk, so a command can start on a file system. */
+static int prepare_fs(struct vm *vm, const struct vm_args *a)
+{
+	char *fstype = NULL, *args = NULL;
+	int ret = 0;
+
+	if (!a->mkfs && !a->mount)
+		return 0;
+	if (vm->ndisks < 1)
+		return error("--mkfs/--mount need at least one disk");
+	fstype = xstrdup(a->mkfs ? a->mkfs : "ext4");
+	args = strchr(fstype, ':');
+	if (args)
+		*args++ = '\0';
+	if (a->mkfs && vm_mkfs(vm, fstype, vm->disks[0].guest_path, args) < 0)
+		ret = -1;
+	if (ret == 0 && a->mount) {
+		struct mount_result mr = {0};
+
+		ret = vm_mount(vm, vm->disks[0].guest_path, "/mnt/test", fstype, a->mount, &mr);
+		if (ret == 0)
+			info("mounted %s", mr.proc_mounts);
+		mount_result_free(&mr);
+	}
+	free(fstype);
+	return ret;
+}
+
+/* Problems the console showed; a WARNING counts even when the command succeeded. */
+static int report_problems(struct vm *vm)
+{
+	json_t *p;
+	size_t i;
+
+	console_poll(&vm->console);
+	json_array_foreach(vm->console.problems, i, p)
+	{
+		error("kernel %s on the console: %s", json_string_value(json_object_get(p, "kind")),
+		      json_string_value(json_object_get(p, "line")));
+		fprintf(stderr, "%s\n", json_string_value(json_object_get(p, "excerpt")));
+	}
+	return (int)json_array_size(vm->console.problems);
+}
+
+static int vm_run_cmd(int argc, char **argv)
+{
+	struct vm_args a = {0};
+	struct vm_config cfg;
+	struct vm vm;
+	json_t *args, *resp = NULL;
+	int rest, r, ret = 1;
+
+	r = opts_parse(&run_usage, run_opts, &a, argc, argv, 1, &rest);
+	if (r)
+		return r < 0 ? 2 : 0;
+	if (rest >= argc && !a.agent_op) {
+		error("iolab vm run needs a command after '--' (see --help)");
+		opts_free(run_opts, &a);
+		return 2;
+	}
+	fill_config(&a, &cfg);
+	if (vm_start(&cfg, &vm) < 0) {
+		opts_free(run_opts, &a);
+		return 1;
+	}
+	info("guest up in %.2f s under %s (run dir %s)", vm.boot_seconds, vm.accel, vm.run_dir);
+	if (prepare_fs(&vm, &a) < 0)
+		goto out;
+	if (a.agent_op) {
+		json_error_t jerr;
+		json_t *req = json_loads(a.agent_op, 0, &jerr);
+
+		if (!req || !json_is_object(req)) {
+			error("--agent-op: not a JSON object: %s", req ? "" : jerr.text);
+			json_decref(req);
+			goto out;
+		}
+		r = vm_call(&vm, req, (double)a.timeout + 30, &resp);
+	} else {
+		args = json_array();
+		for (int i = rest; i < argc; i++)
+			json_array_append_new(args, json_string(argv[i]));
+		r = vm_op(&vm, (double)a.timeout + 30, &resp, "run", "{s:o, s:f}", "argv", args,
+			  "timeout", (double)a.timeout);
+	}
+	if (r != 0) {
+		char *tail = console_tail(&vm.console, 20);
+
+		error("%s: the guest did not answer (%s); last console lines:\n%s",
+		      a.agent_op ? "agent request" : argv[rest],
+		      r == VM_KERNEL_FATAL	? "the kernel crashed"
+		      : r == VM_QEMU_EXITED ? "QEMU exited"
+					    : agent_strerror(r),
+		      tail);
+		free(tail);
+		goto out;
+	}
+	if (a.agent_op) {
+		json_dumpf(resp, stdout, JSON_INDENT(2));
+		printf("\n");
+		ret = json_is_true(json_object_get(resp, "ok")) ? 0 : 1;
+		goto out;
+	}
+	if (!json_is_true(json_object_get(resp, "ok"))) {
+		error("%s: %s", argv[rest], json_string_value(json_object_get(resp, "error")));
+		goto out;
+	}
+	fputs(json_string_value(json_object_get(resp, "stdout")), stdout);
+	fputs(json_string_value(json_object_get(resp, "stderr")), stderr);
+	fflush(stdout);
+	if (json_is_true(json_object_get(resp, "timed_out"))) {
+		error("%s exceeded its time limit of %ld s and was killed", argv[rest], a.timeout);
+		ret = 124;
+	} else {
+		ret = (int)json_integer_value(json_object_get(resp, "exit"));
+	}
+out:
+	if (report_problems(&vm) && ret == 0)
+		ret = 1;
+	json_decref(resp);
+	vm_stop(&vm);
+	opts_free(run_opts, &a);
+	return ret;
+}
+
+static int vm_shell_cmd(int argc, char **argv)
+{
+	struct vm_args a = {0};
+	struct vm_config cfg;
+	struct vm vm;
+	json_t *resp = NULL;
+	int r;
+
+	r = opts_parse(&shell_usage, shell_opts, &a, argc, argv, 1, NULL);
+	if (r)
+		return r < 0 ? 2 : 0;
+	if (!isatty(STDIN_FILENO)) {
+		error("iolab vm shell needs a terminal; use 'iolab vm run -- COMMAND' in scripts");
+		opts_free(shell_opts, &a);
+		return 2;
+	}
+	fill_config(&a, &cfg);
+	cfg.shell = true;
+	if (vm_start(&cfg, &vm) < 0) {
+		opts_free(shell_opts, &a);
+		return 1;
+	}
+	if (prepare_fs(&vm, &a) == 0) {
+		info("guest up under %s; disks: %s...; exit the shell to power off", vm.accel,
+		     vm.ndisks ? vm.disks[0].guest_path : "none");
+		r = vm_op(&vm, 0, &resp, "shell", "{s:s}", "tty", "/dev/hvc0");
+		json_decref(resp);
+	}
+	r = report_problems(&vm) ? 1 : 0;
+	vm_stop(&vm);
+	opts_free(shell_opts, &a);
+	return r;
+}
+
+struct vmbench_args {
+	struct vm_args vm;
+	long boots;
+	long calls;
+};
+
+static const struct opt bench_opts[] = {
+	VM_COMMON_OPTS,
+	{"boots", OPT_INT, offsetof(struct vmbench_args, boots), "N", "boots to time", "5", NULL},
+	{"calls", OPT_INT, offsetof(struct vmbench_args, calls), "N", "agent round trips to time",
+	 "200", NULL},
+	OPT_END,
+};
+
+static const struct cmd_usage bench_usage = {
+	"iolab vm bench [options]",
+	"Prints the VM stage's performance figures: boot to agent-ready (median of --boots)\n"
+	"and the agent's command round trip (median of --calls), with the accelerator used.\n"
+	"Targets: boot <= 3 s under TCG (<= 1 s under KVM), round trip <= 50 ms.",
+	NULL};
+
+static void print_figure(const char *what, const char *unit, double scale, double *x, size_t n,
+			 double target, const char *accel)
+{
+	struct stats_summary s;
+
+	stats_summarize(x, n, &s);
+	printf("%-28s median %8.3f %s  (min %.3f, max %.3f, n=%zu, %s)  target <= %g %s: %s\n",
+	       what, s.median * scale, unit, s.min * scale, s.max * scale, n, accel, target, unit,
+	       s.median * scale <= target ? "met" : "MISSED");
+}
+
+static int vm_bench_cmd(int argc, char **argv)
+{
+	struct vmbench_args a = {0};
+	struct vm_config cfg;
+	double *boot, *rt;
+	char *accel = NULL;
+	int r, ret = 0;
+
+	/* The vm_args part shares the option rows of run/shell: same offsets. */
+	r = opts_parse(&bench_usage, bench_opts, &a, argc, argv, 1, NULL);
+	if (r)
+		return r < 0 ? 2 : 0;
+	if (a.boots < 1 || a.calls < 1) {
+		error("--boots and --calls must be at least 1");
+		return 2;
+	}
+	boot = xcalloc((size_t)a.boots, sizeof(*boot));
+	rt = xcalloc((size_t)a.calls, sizeof(*rt));
+	fill_config(&a.vm, &cfg);
+	for (long i = 0; i < a.boots && ret == 0; i++) {
+		struct vm vm;
+
+		if (vm_start(&cfg, &vm) < 0) {
+			ret = 1;
+			break;
+		}
+		boot[i] = vm.boot_seconds;
+		free(accel);
+		accel = xstrdup(vm.accel);
+		/* Later boots need no second KVM probe. */
+		cfg.accel = accel;
+		if (i == a.boots - 1) {
+			for (long c = 0; c < a.calls && ret == 0; c++) {
+				json_t *resp = NULL;
+				double t0 = now_seconds();
+
+				if (vm_op(&vm, 10, &resp, "hello", NULL) != 0)
+					ret = error("the agent did not answer hello");
+				rt[c] = now_seconds() - t0;
+				json_decref(resp);
+			}
+		}
+		vm_stop(&vm);
+	}
+	if (ret == 0) {
+		char *qv = vm_qemu_version();
+
+		printf("iolab vm bench: %s, accel %s, %ld boots, %ld round trips\n", qv, accel,
+		       a.boots, a.calls);
+		print_figure("boot to agent-ready", "s", 1, boot, (size_t)a.boots,
+			     !strcmp(accel, "kvm") ? 1 : 3, accel);
+		print_figure("agent round trip", "ms", 1000, rt, (size_t)a.calls, 50, accel);
+		free(qv);
+	}
+	free(boot);
+	free(rt);
+	free(accel);
+	opts_free(bench_opts, &a);
+	return ret;
+}
 
 int cmd_vm(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	return error("'iolab vm' is not built yet"), 2;
+	static const struct subcmd subs[] = {
+		{"run", vm_run_cmd, "boot a kernel and run one command in the guest"},
+		{"shell", vm_shell_cmd, "boot a kernel and open a shell in the guest"},
+		{"bench", vm_bench_cmd, "time boots and agent round trips"},
+		{NULL, NULL, NULL},
+	};
+
+	return run_subcmd("vm", subs, argc, argv);
 }

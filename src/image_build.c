@@ -101,7 +101,7 @@ static const struct {
         {"etc/mtab", {"/proc/self/mounts", NULL, NULL}},
 };
 
-/* Nothing in the guest reads these; they are a third of an unpruned tree. */
+/* Nothing in the guest reads these, and they are 65 of the 238 MB the default set unpacks to. */
 static const char *const pruned[] = {
         "usr/share/doc", "usr/share/man", "usr/share/info", "usr/share/locale", "usr/share/lintian",
 };
@@ -297,9 +297,9 @@ static int make_cmd_links(const char *root)
 
 		for (size_t t = 0; t < 3 && cmd_links[i].targets[t] && !target; t++) {
 			const char *cand = cmd_links[i].targets[t];
-			char *p = cand[0] == '/' ? xstrdup("/") : path_join(dir, cand);
+			char *p = path_join(dir, cand);
 
-			/* Absolute targets point into the running guest (/proc). */
+			/* An absolute target points into the running guest (/proc). */
 			if (cand[0] == '/' || lstat(p, &st) == 0)
 				target = cand;
 			free(p);

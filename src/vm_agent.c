@@ -38,8 +38,8 @@ int agent_connect_unix(struct agent_conn *c, const char *path, double timeout_s)
 	c->fd = -1;
 	if (strlen(path) >= sizeof(sa.sun_path))
 		return error("agent socket path is longer than %zu bytes: %s; use a shorter cache "
-			     "or run directory",
-			     sizeof(sa.sun_path) - 1, path);
+		             "or run directory",
+		             sizeof(sa.sun_path) - 1, path);
 	strcpy(sa.sun_path, path);
 	for (;;) {
 		int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -56,7 +56,7 @@ int agent_connect_unix(struct agent_conn *c, const char *path, double timeout_s)
 		/* QEMU creates and listens on the socket shortly after it starts. */
 		if ((err != ENOENT && err != ECONNREFUSED) || now_seconds() >= deadline)
 			return error("cannot connect to the agent socket %s: %s", path,
-				     strerror(err));
+			             strerror(err));
 		nanosleep(&pause, NULL);
 	}
 }
@@ -76,7 +76,7 @@ static int wait_ms(double now, double last_tick, double deadline)
  * until fd may be ready.  0 means "try the I/O now", else a return code.
  */
 static int wait_fd(struct agent_conn *c, short events, double deadline, double *last_tick,
-		   agent_tick_fn tick, void *arg)
+                   agent_tick_fn tick, void *arg)
 {
 	struct pollfd p = {.fd = c->fd, .events = events};
 	double now = now_seconds();
@@ -96,7 +96,7 @@ static int wait_fd(struct agent_conn *c, short events, double deadline, double *
 }
 
 static int send_all(struct agent_conn *c, const unsigned char *p, size_t len, double deadline,
-		    agent_tick_fn tick, void *arg)
+                    agent_tick_fn tick, void *arg)
 {
 	double last_tick = now_seconds();
 
@@ -123,7 +123,7 @@ static int send_all(struct agent_conn *c, const unsigned char *p, size_t len, do
 
 /* The next verified frame (0, f filled) or a return code. */
 static int next_frame(struct agent_conn *c, double deadline, agent_tick_fn tick, void *arg,
-		      struct vmp_frame *f)
+                      struct vmp_frame *f)
 {
 	double last_tick = now_seconds();
 	unsigned char buf[65536];
@@ -165,8 +165,8 @@ static json_t *parse_payload(const struct vmp_frame *f)
 		j = NULL;
 	}
 	if (!j)
-		error("the guest agent sent a frame that is not a JSON object (seq %u): %s",
-		      f->seq, err.text);
+		error("the guest agent sent a frame that is not a JSON object (seq %u): %s", f->seq,
+		      err.text);
 	return j;
 }
 
@@ -193,7 +193,7 @@ static bool is_ready(json_t *ev)
 }
 
 int agent_wait_ready(struct agent_conn *c, double timeout_s, agent_tick_fn tick, void *arg,
-		     json_t **ready)
+                     json_t **ready)
 {
 	double deadline = deadline_of(timeout_s);
 	struct vmp_frame f;
@@ -202,7 +202,8 @@ int agent_wait_ready(struct agent_conn *c, double timeout_s, agent_tick_fn tick,
 
 	if (ready)
 		*ready = NULL;
-	json_array_foreach(c->events, i, ev) {
+	json_array_foreach(c->events, i, ev)
+	{
 		if (is_ready(ev)) {
 			if (ready)
 				*ready = json_incref(ev);
@@ -235,7 +236,7 @@ int agent_wait_ready(struct agent_conn *c, double timeout_s, agent_tick_fn tick,
 }
 
 int agent_call(struct agent_conn *c, json_t *request, double timeout_s, agent_tick_fn tick,
-	       void *arg, json_t **response)
+               void *arg, json_t **response)
 {
 	double deadline = deadline_of(timeout_s);
 	char *text = json_dumps(request, JSON_COMPACT);

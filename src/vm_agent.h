@@ -47,7 +47,7 @@ int agent_connect_unix(struct agent_conn *c, const char *path, double timeout_s)
  * for ever.
  */
 int agent_wait_ready(struct agent_conn *c, double timeout_s, agent_tick_fn tick, void *arg,
-		     json_t **ready);
+                     json_t **ready);
 /*
  * Sends request (its reference is stolen) and waits for the reply with the
  * same seq.  0 and *response (caller frees; it may hold "ok": false), or
@@ -55,7 +55,7 @@ int agent_wait_ready(struct agent_conn *c, double timeout_s, agent_tick_fn tick,
  * waits for ever (the shell op).
  */
 int agent_call(struct agent_conn *c, json_t *request, double timeout_s, agent_tick_fn tick,
-	       void *arg, json_t **response);
+               void *arg, json_t **response);
 /* The oldest event kept aside during calls, or NULL; caller frees. */
 json_t *agent_take_event(struct agent_conn *c);
 /* "timeout", "connection closed", ... for a negative return code. */

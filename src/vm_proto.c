@@ -55,8 +55,7 @@ static uint32_t get_le32(const unsigned char *p)
 	return p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-size_t vmp_encode(uint8_t type, uint32_t seq, const void *payload, size_t len,
-		  unsigned char **out)
+size_t vmp_encode(uint8_t type, uint32_t seq, const void *payload, size_t len, unsigned char **out)
 {
 	size_t total = VMP_HEADER_SIZE + len + VMP_TRAILER;
 	unsigned char *p;

@@ -89,8 +89,9 @@ static void responder(int fd)
 				send_raw(fd, VMP_RESPONSE, f.seq, "not json");
 				goto next;
 			}
-			send_json(fd, VMP_RESPONSE, f.seq, json_pack("{s:b, s:O}", "ok", 1, "echo", req));
-next:
+			send_json(fd, VMP_RESPONSE, f.seq,
+			          json_pack("{s:b, s:O}", "ok", 1, "echo", req));
+		next:
 			json_decref(req);
 			free(f.payload);
 		}
@@ -149,9 +150,8 @@ static void test_ready_and_echo(void **state)
 
 		assert_int_equal(agent_call(&fk.c, req, 5, NULL, NULL, &resp), 0);
 		assert_true(json_is_true(json_object_get(resp, "ok")));
-		assert_int_equal(json_integer_value(json_object_get(json_object_get(resp, "echo"),
-								    "i")),
-				 i);
+		assert_int_equal(
+		        json_integer_value(json_object_get(json_object_get(resp, "echo"), "i")), i);
 		json_decref(resp);
 	}
 	fake_stop(&fk);
@@ -167,14 +167,14 @@ static void test_timeout_then_stale_dropped(void **state)
 	assert_int_equal(agent_wait_ready(&fk.c, 5, NULL, NULL, NULL), 0);
 	t0 = now_seconds();
 	assert_int_equal(agent_call(&fk.c, json_pack("{s:s, s:i}", "op", "slow", "ms", 600), 0.2,
-				    NULL, NULL, &resp),
-			 AGENT_TIMEOUT);
+	                            NULL, NULL, &resp),
+	                 AGENT_TIMEOUT);
 	assert_null(resp);
 	assert_true(now_seconds() - t0 < 0.5);
 	/* The late answer to the slow call arrives first and must not be taken for this one. */
 	assert_int_equal(agent_call(&fk.c, op("echo"), 5, NULL, NULL, &resp), 0);
 	assert_string_equal(json_string_value(json_object_get(json_object_get(resp, "echo"), "op")),
-			    "echo");
+	                    "echo");
 	assert_int_equal(fk.c.stale, 1);
 	json_decref(resp);
 	fake_stop(&fk);
@@ -216,15 +216,15 @@ static void test_tick(void **state)
 	fake_start(&fk);
 	assert_int_equal(agent_wait_ready(&fk.c, 5, NULL, NULL, NULL), 0);
 	assert_int_equal(agent_call(&fk.c, json_pack("{s:s, s:i}", "op", "slow", "ms", 550), 5,
-				    count_tick, &t, &resp),
-			 0);
+	                            count_tick, &t, &resp),
+	                 0);
 	json_decref(resp);
 	/* At least every 100 ms: 5 or more calls in 550 ms. */
 	assert_true(t.calls >= 4);
 	t = (struct ticks){0, 2};
 	assert_int_equal(agent_call(&fk.c, json_pack("{s:s, s:i}", "op", "slow", "ms", 2000), 5,
-				    count_tick, &t, &resp),
-			 42);
+	                            count_tick, &t, &resp),
+	                 42);
 	assert_null(resp);
 	fake_stop(&fk);
 }
@@ -381,8 +381,8 @@ static void test_guest_run(void **state)
 	json_decref(r);
 
 	r = call("{s:s, s:[s, s, s], s:f, s:[s], s:s}", "op", "run", "argv", "sh", "-c",
-		 "echo $IOLAB_X; pwd; echo err >&2; exit 3", "timeout", 10.5, "env", "IOLAB_X=42",
-		 "cwd", "/tmp");
+	         "echo $IOLAB_X; pwd; echo err >&2; exit 3", "timeout", 10.5, "env", "IOLAB_X=42",
+	         "cwd", "/tmp");
 	assert_ok(r);
 	assert_string_equal(str(r, "stdout"), "42\n/tmp\n");
 	assert_string_equal(str(r, "stderr"), "err\n");
@@ -390,7 +390,7 @@ static void test_guest_run(void **state)
 	json_decref(r);
 
 	r = call("{s:s, s:[s, s, s], s:i}", "op", "run", "argv", "sh", "-c", "kill -TERM $$",
-		 "timeout", 10);
+	         "timeout", 10);
 	assert_ok(r);
 	assert_true(json_is_null(json_object_get(r, "exit")));
 	assert_int_equal(num(r, "signal"), SIGTERM);
@@ -402,7 +402,7 @@ static void test_guest_run_timeout(void **state)
 	double t0 = now_seconds();
 	/* The shell's child sleeps too: the whole process group must go. */
 	json_t *r = call("{s:s, s:[s, s, s], s:f}", "op", "run", "argv", "sh", "-c",
-			 "sleep 10; echo never", "timeout", 0.5);
+	                 "sleep 10; echo never", "timeout", 0.5);
 
 	assert_ok(r);
 	assert_true(json_is_true(json_object_get(r, "timed_out")));
@@ -424,7 +424,7 @@ static void test_guest_run_stdin_and_output(void **state)
 		in[i] = i % 64 == 63 ? '\n' : 'a' + i % 26;
 	in[n] = '\0';
 	req = json_pack("{s:s, s:[s], s:i, s:s}", "op", "run", "argv", "cat", "timeout", 20,
-			"stdin", in);
+	                "stdin", in);
 	r = guest_dispatch(req);
 	assert_ok(r);
 	assert_int_equal(json_string_length(json_object_get(r, "stdout")), n);
@@ -434,13 +434,13 @@ static void test_guest_run_stdin_and_output(void **state)
 	free(in);
 
 	r = call("{s:s, s:[s, s], s:i}", "op", "run", "argv", "printf", "\\377\\376A\\000B\\303",
-		 "timeout", 10);
+	         "timeout", 10);
 	assert_ok(r);
 	assert_string_equal(str(r, "stdout"), "??A?B?");
 	json_decref(r);
 
 	r = call("{s:s, s:[s, s, s], s:i}", "op", "run", "argv", "sh", "-c",
-		 "head -c 9437184 /dev/zero | tr '\\0' x; echo done >&2", "timeout", 30);
+	         "head -c 9437184 /dev/zero | tr '\\0' x; echo done >&2", "timeout", 30);
 	assert_ok(r);
 	assert_true(json_is_true(json_object_get(r, "truncated")));
 	assert_int_equal(json_string_length(json_object_get(r, "stdout")), GUEST_OUTPUT_CAP);
@@ -456,11 +456,11 @@ static void test_guest_run_errors(void **state)
 	r = call("{s:s, s:[s], s:i}", "op", "run", "argv", "/nonexistent/prog", "timeout", 5);
 	assert_false(ok(r));
 	assert_string_equal(str(r, "error"),
-			    "cannot run /nonexistent/prog: No such file or directory");
+	                    "cannot run /nonexistent/prog: No such file or directory");
 	json_decref(r);
 
 	r = call("{s:s, s:[s], s:i, s:s}", "op", "run", "argv", "true", "timeout", 5, "cwd",
-		 "/nonexistent");
+	         "/nonexistent");
 	assert_false(ok(r));
 	assert_non_null(strstr(str(r, "error"), "cannot enter /nonexistent"));
 	json_decref(r);
@@ -475,7 +475,7 @@ static void test_guest_run_errors(void **state)
 	json_decref(r);
 
 	r = call("{s:s, s:[s], s:i, s:[s]}", "op", "run", "argv", "true", "timeout", 5, "env",
-		 "NOEQUALS");
+	         "NOEQUALS");
 	assert_false(ok(r));
 	assert_non_null(strstr(str(r, "error"), "KEY=VALUE"));
 	json_decref(r);
@@ -495,7 +495,7 @@ static char *scratch_file(const char *dir, const char *name, off_t size)
 static void test_guest_mkfs_and_mount_failure(void **state)
 {
 	char dir[] = "/tmp/iolab-guest-test-XXXXXX";
-	char *ext4, *xfs, *mnt;
+	char *ext4, *xfs, *mnt, *want;
 	json_t *r, *kmsg;
 
 	assert_non_null(mkdtemp(dir));
@@ -504,7 +504,7 @@ static void test_guest_mkfs_and_mount_failure(void **state)
 	mnt = xasprintf("%s/mnt/a", dir);
 
 	r = call("{s:s, s:s, s:s, s:[s, s]}", "op", "mkfs", "fstype", "ext4", "dev", ext4, "args",
-		 "-L", "iolab");
+	         "-L", "iolab");
 	assert_ok(r);
 	assert_int_equal(num(r, "exit"), 0);
 	json_decref(r);
@@ -520,12 +520,13 @@ static void test_guest_mkfs_and_mount_failure(void **state)
 
 	/* A regular file is no block device: the kernel refuses, the reply says why. */
 	r = call("{s:s, s:s, s:s, s:s, s:s}", "op", "mount", "dev", ext4, "dir", mnt, "fstype",
-		 "ext4", "options", "ro,noatime");
+	         "ext4", "options", "ro,noatime");
 	assert_false(ok(r));
 	assert_int_equal(num(r, "errno"), ENOTBLK);
-	assert_string_equal(str(r, "error"),
-			    xasprintf("mount %s on %s (ext4, ro,noatime) failed: Block device required",
-				      ext4, mnt));
+	want = xasprintf("mount %s on %s (ext4, ro,noatime) failed: Block device required", ext4,
+	                 mnt);
+	assert_string_equal(str(r, "error"), want);
+	free(want);
 	kmsg = json_object_get(r, "kmsg");
 	assert_true(json_is_array(kmsg));
 	assert_true(json_array_size(kmsg) <= 20);
@@ -533,13 +534,13 @@ static void test_guest_mkfs_and_mount_failure(void **state)
 
 	/* An option the kernel lacks: it names it in the log, which the reply carries. */
 	r = call("{s:s, s:s, s:s, s:s, s:s}", "op", "mount", "dev", ext4, "dir", mnt, "fstype",
-		 "ext4", "options", "noatime,iolab_no_such_option");
+	         "ext4", "options", "noatime,iolab_no_such_option");
 	assert_false(ok(r));
 	assert_int_equal(num(r, "errno"), EINVAL);
 	kmsg = json_object_get(r, "kmsg");
 	assert_int_equal(json_array_size(kmsg), 20);
-	assert_non_null(strstr(json_string_value(json_array_get(kmsg, 19)),
-			       "iolab_no_such_option"));
+	assert_non_null(
+	        strstr(json_string_value(json_array_get(kmsg, 19)), "iolab_no_such_option"));
 	json_decref(r);
 	/* The mount point was made on the way. */
 	assert_true(is_dir(mnt));
@@ -565,7 +566,7 @@ static void test_guest_files(void **state)
 	assert_non_null(mkdtemp(dir));
 	path = xasprintf("%s/f", dir);
 	r = call("{s:s, s:s, s:s, s:i}", "op", "write_file", "path", path, "data", "hello\n",
-		 "mode", 0600);
+	         "mode", 0600);
 	assert_ok(r);
 	assert_int_equal(num(r, "size"), 6);
 	json_decref(r);
@@ -584,7 +585,11 @@ static void test_guest_files(void **state)
 	assert_true(json_is_true(json_object_get(r, "truncated")));
 	json_decref(r);
 
-	assert_int_equal(write_file(path, "a\xff" "b", 3), 0);
+	assert_int_equal(write_file(path,
+	                            "a\xff"
+	                            "b",
+	                            3),
+	                 0);
 	r = call("{s:s, s:s}", "op", "read_file", "path", path);
 	assert_string_equal(str(r, "data"), "a?b");
 	json_decref(r);
@@ -593,7 +598,7 @@ static void test_guest_files(void **state)
 	assert_false(ok(r));
 	assert_int_equal(num(r, "errno"), ENOENT);
 	assert_string_equal(str(r, "error"),
-			    "read_file: cannot read /nonexistent/x: No such file or directory");
+	                    "read_file: cannot read /nonexistent/x: No such file or directory");
 	json_decref(r);
 
 	free(path);
@@ -614,9 +619,10 @@ static void test_guest_sysctl_meminfo_blockdevs_kmsg(void **state)
 	assert_int_equal(guest_sysctl_path("../etc/passwd", path, sizeof(path)), -1);
 	assert_int_equal(guest_sysctl_path("vm/dirty_ratio", path, sizeof(path)), -1);
 	assert_int_equal(guest_sysctl_path("", path, sizeof(path)), -1);
-	assert_int_equal(guest_sysctl_path("vm.a_name_that_is_far_too_long_for_the_sixty_four_byte_buffer",
-					   path, sizeof(path)),
-			 -1);
+	assert_int_equal(
+	        guest_sysctl_path("vm.a_name_that_is_far_too_long_for_the_sixty_four_byte_buffer",
+	                          path, sizeof(path)),
+	        -1);
 
 	want = read_file("/proc/sys/vm/dirty_ratio", NULL);
 	r = call("{s:s, s:s}", "op", "sysctl_get", "name", "vm.dirty_ratio");
@@ -641,12 +647,13 @@ static void test_guest_sysctl_meminfo_blockdevs_kmsg(void **state)
 
 	r = call("{s:s}", "op", "blockdevs");
 	assert_ok(r);
-	json_array_foreach(json_object_get(r, "blockdevs"), i, dev) {
+	json_array_foreach(json_object_get(r, "blockdevs"), i, dev)
+	{
 		assert_non_null(str(dev, "name"));
 		assert_true(strncmp(str(dev, "name"), "loop", 4));
 		assert_true(json_is_integer(json_object_get(dev, "size_bytes")));
 		assert_true(json_is_string(json_object_get(dev, "serial")) ||
-			    json_is_null(json_object_get(dev, "serial")));
+		            json_is_null(json_object_get(dev, "serial")));
 	}
 	json_decref(r);
 
@@ -760,10 +767,10 @@ static void test_agent_binary(void **state)
 	json_decref(resp);
 
 	assert_int_equal(agent_call(&c,
-				    json_pack("{s:s, s:[s, s, s], s:f}", "op", "run", "argv", "sh",
-					      "-c", "sleep 10", "timeout", 0.3),
-				    10, NULL, NULL, &resp),
-			 0);
+	                            json_pack("{s:s, s:[s, s, s], s:f}", "op", "run", "argv", "sh",
+	                                      "-c", "sleep 10", "timeout", 0.3),
+	                            10, NULL, NULL, &resp),
+	                 0);
 	assert_true(json_is_true(json_object_get(resp, "timed_out")));
 	json_decref(resp);
 
@@ -780,8 +787,8 @@ static void test_agent_binary(void **state)
 	json_decref(resp);
 
 	assert_int_equal(agent_call(&c, json_pack("{s:s, s:s}", "op", "crash_test", "mode", "exit"),
-				    10, NULL, NULL, &resp),
-			 0);
+	                            10, NULL, NULL, &resp),
+	                 0);
 	assert_false(ok(resp));
 	assert_int_equal(c.stale, 1);
 	json_decref(resp);
@@ -806,22 +813,22 @@ static void test_agent_binary(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_ready_and_echo),
-		cmocka_unit_test(test_timeout_then_stale_dropped),
-		cmocka_unit_test(test_eof),
-		cmocka_unit_test(test_tick),
-		cmocka_unit_test(test_stale_event_noise_garbage),
-		cmocka_unit_test(test_connect_unix),
-		cmocka_unit_test(test_guest_hello_and_bad_requests),
-		cmocka_unit_test(test_guest_run),
-		cmocka_unit_test(test_guest_run_timeout),
-		cmocka_unit_test(test_guest_run_stdin_and_output),
-		cmocka_unit_test(test_guest_run_errors),
-		cmocka_unit_test(test_guest_mkfs_and_mount_failure),
-		cmocka_unit_test(test_guest_files),
-		cmocka_unit_test(test_guest_sysctl_meminfo_blockdevs_kmsg),
-		cmocka_unit_test(test_guest_text_is_always_json),
-		cmocka_unit_test(test_agent_binary),
+	        cmocka_unit_test(test_ready_and_echo),
+	        cmocka_unit_test(test_timeout_then_stale_dropped),
+	        cmocka_unit_test(test_eof),
+	        cmocka_unit_test(test_tick),
+	        cmocka_unit_test(test_stale_event_noise_garbage),
+	        cmocka_unit_test(test_connect_unix),
+	        cmocka_unit_test(test_guest_hello_and_bad_requests),
+	        cmocka_unit_test(test_guest_run),
+	        cmocka_unit_test(test_guest_run_timeout),
+	        cmocka_unit_test(test_guest_run_stdin_and_output),
+	        cmocka_unit_test(test_guest_run_errors),
+	        cmocka_unit_test(test_guest_mkfs_and_mount_failure),
+	        cmocka_unit_test(test_guest_files),
+	        cmocka_unit_test(test_guest_sysctl_meminfo_blockdevs_kmsg),
+	        cmocka_unit_test(test_guest_text_is_always_json),
+	        cmocka_unit_test(test_agent_binary),
 	};
 
 	signal(SIGPIPE, SIG_IGN);

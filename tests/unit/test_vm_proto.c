@@ -87,7 +87,7 @@ static void test_layout(void **state)
 static void test_round_trip(void **state)
 {
 	static const char *const payloads[] = {"", "{}", "{\"op\":\"hello\"}",
-					       "{\"s\":\"IOLBIOLB\\u0000\"}"};
+	                                       "{\"s\":\"IOLBIOLB\\u0000\"}"};
 	struct vmp_decoder d;
 
 	vmp_decoder_init(&d);
@@ -133,7 +133,7 @@ static void test_large_payload(void **state)
 static void test_split_everywhere(void **state)
 {
 	struct bytes parts[2] = {frame(VMP_REQUEST, 1, "{\"op\":\"hello\"}"),
-				 frame(VMP_RESPONSE, 2, "{\"ok\":true}")};
+	                         frame(VMP_RESPONSE, 2, "{\"ok\":true}")};
 	struct bytes all = join(parts, 2);
 
 	for (size_t cut = 0; cut <= all.len; cut++) {
@@ -185,11 +185,9 @@ static void test_noise(void **state)
 	/* Looks like a header, but carries a version this decoder does not speak. */
 	static const char noise2[] = "IOLB\x07\x02\x00\x00";
 	struct bytes parts[5] = {
-		{(unsigned char *)noise1, sizeof(noise1) - 1},
-		frame(VMP_RESPONSE, 5, "{\"a\":1}"),
-		{(unsigned char *)noise2, sizeof(noise2) - 1},
-		{(unsigned char *)"IO", 2},
-		frame(VMP_RESPONSE, 6, "{\"b\":2}"),
+	        {(unsigned char *)noise1, sizeof(noise1) - 1}, frame(VMP_RESPONSE, 5, "{\"a\":1}"),
+	        {(unsigned char *)noise2, sizeof(noise2) - 1}, {(unsigned char *)"IO", 2},
+	        frame(VMP_RESPONSE, 6, "{\"b\":2}"),
 	};
 	struct bytes all = join(parts, 5);
 	struct vmp_decoder d;
@@ -216,7 +214,7 @@ static void test_noise(void **state)
 static void test_flipped_bits(void **state)
 {
 	struct bytes parts[2] = {frame(VMP_RESPONSE, 7, "{\"stdout\":\"IOLB inside\"}"),
-				 frame(VMP_RESPONSE, 8, "{\"ok\":true}")};
+	                         frame(VMP_RESPONSE, 8, "{\"ok\":true}")};
 	struct bytes all = join(parts, 2);
 
 	for (size_t bit = 0; bit < parts[0].len * 8; bit++) {
@@ -245,7 +243,7 @@ static void test_flipped_bits(void **state)
 static void test_flipped_length(void **state)
 {
 	struct bytes parts[2] = {frame(VMP_RESPONSE, 1, "{\"x\":1}"),
-				 frame(VMP_RESPONSE, 2, "{\"y\":2}")};
+	                         frame(VMP_RESPONSE, 2, "{\"y\":2}")};
 	struct bytes all = join(parts, 2);
 	unsigned char pad[300];
 	struct vmp_decoder d;
@@ -291,11 +289,16 @@ static void test_oversize(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_crc32_check_value), cmocka_unit_test(test_layout),
-		cmocka_unit_test(test_round_trip),        cmocka_unit_test(test_large_payload),
-		cmocka_unit_test(test_split_everywhere),  cmocka_unit_test(test_byte_at_a_time),
-		cmocka_unit_test(test_noise),             cmocka_unit_test(test_flipped_bits),
-		cmocka_unit_test(test_flipped_length),    cmocka_unit_test(test_oversize),
+	        cmocka_unit_test(test_crc32_check_value),
+	        cmocka_unit_test(test_layout),
+	        cmocka_unit_test(test_round_trip),
+	        cmocka_unit_test(test_large_payload),
+	        cmocka_unit_test(test_split_everywhere),
+	        cmocka_unit_test(test_byte_at_a_time),
+	        cmocka_unit_test(test_noise),
+	        cmocka_unit_test(test_flipped_bits),
+	        cmocka_unit_test(test_flipped_length),
+	        cmocka_unit_test(test_oversize),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

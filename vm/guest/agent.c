@@ -37,19 +37,19 @@ static const struct {
 	unsigned long flags;
 	unsigned int mode; /* of a directory created first, or 0 */
 } mounts[] = {
-	{"proc", "/proc", "proc", NULL, MS_NOSUID | MS_NODEV | MS_NOEXEC, 0},
-	{"sysfs", "/sys", "sysfs", NULL, MS_NOSUID | MS_NODEV | MS_NOEXEC, 0},
-	{"devtmpfs", "/dev", "devtmpfs", "mode=0755", MS_NOSUID, 0},
-	{"devpts", "/dev/pts", "devpts", "mode=0620,ptmxmode=0666", MS_NOSUID | MS_NOEXEC, 0755},
-	/* fio's shared memory (SysV and POSIX) lives here. */
-	{"tmpfs", "/dev/shm", "tmpfs", "mode=1777", MS_NOSUID | MS_NODEV, 01777},
-	{"tmpfs", "/tmp", "tmpfs", "mode=1777", MS_NOSUID | MS_NODEV, 0},
-	{"tmpfs", "/run", "tmpfs", "mode=0755", MS_NOSUID | MS_NODEV, 0},
-	{"tmpfs", "/var/tmp", "tmpfs", "mode=1777", MS_NOSUID | MS_NODEV, 0},
-	{"tmpfs", "/root", "tmpfs", "mode=0700", 0, 0},
-	{"tmpfs", "/mnt", "tmpfs", "mode=0755", 0, 0},
-	{"tracefs", "/sys/kernel/tracing", "tracefs", NULL, MS_NOSUID | MS_NODEV | MS_NOEXEC, 0},
-	{"debugfs", "/sys/kernel/debug", "debugfs", NULL, MS_NOSUID | MS_NODEV | MS_NOEXEC, 0},
+        {"proc", "/proc", "proc", NULL, MS_NOSUID | MS_NODEV | MS_NOEXEC, 0},
+        {"sysfs", "/sys", "sysfs", NULL, MS_NOSUID | MS_NODEV | MS_NOEXEC, 0},
+        {"devtmpfs", "/dev", "devtmpfs", "mode=0755", MS_NOSUID, 0},
+        {"devpts", "/dev/pts", "devpts", "mode=0620,ptmxmode=0666", MS_NOSUID | MS_NOEXEC, 0755},
+        /* fio's shared memory (SysV and POSIX) lives here. */
+        {"tmpfs", "/dev/shm", "tmpfs", "mode=1777", MS_NOSUID | MS_NODEV, 01777},
+        {"tmpfs", "/tmp", "tmpfs", "mode=1777", MS_NOSUID | MS_NODEV, 0},
+        {"tmpfs", "/run", "tmpfs", "mode=0755", MS_NOSUID | MS_NODEV, 0},
+        {"tmpfs", "/var/tmp", "tmpfs", "mode=1777", MS_NOSUID | MS_NODEV, 0},
+        {"tmpfs", "/root", "tmpfs", "mode=0700", 0, 0},
+        {"tmpfs", "/mnt", "tmpfs", "mode=0755", 0, 0},
+        {"tracefs", "/sys/kernel/tracing", "tracefs", NULL, MS_NOSUID | MS_NODEV | MS_NOEXEC, 0},
+        {"debugfs", "/sys/kernel/debug", "debugfs", NULL, MS_NOSUID | MS_NODEV | MS_NOEXEC, 0},
 };
 
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -92,10 +92,10 @@ static json_t *mount_all(void)
 		if (i > 0 && mounted(mounts[i].dir))
 			continue;
 		if (mount(mounts[i].source, mounts[i].dir, mounts[i].fstype, mounts[i].flags,
-			  mounts[i].data) == 0)
+		          mounts[i].data) == 0)
 			continue;
 		snprintf(msg, sizeof(msg), "%s on %s: %s", mounts[i].fstype, mounts[i].dir,
-			 strerror(errno));
+		         strerror(errno));
 		say("cannot mount %s", msg);
 		json_array_append_new(errors, json_string(msg));
 	}
@@ -213,7 +213,7 @@ static int send_frame(int fd, uint8_t type, uint32_t seq, json_t *msg)
 	if (!len) {
 		/* Too large (or no memory): the host still gets an answer for this seq. */
 		json_t *err = guest_fail("reply too large for one frame (%zu bytes)",
-					 text ? strlen(text) : 0);
+		                         text ? strlen(text) : 0);
 
 		free(text);
 		text = json_dumps(err, JSON_COMPACT);
@@ -234,9 +234,9 @@ static int send_ready(int fd, json_t *mount_errors)
 {
 	char *cmdline = guest_read_line("/proc/cmdline");
 	json_t *ev = json_pack("{s:s, s:s, s:o, s:o, s:O}", "event", "ready", "agent",
-			       GUEST_AGENT_NAME, "uname", guest_uname(), "cmdline",
-			       cmdline ? guest_text(cmdline, strlen(cmdline)) : json_null(),
-			       "mount_errors", mount_errors);
+	                       GUEST_AGENT_NAME, "uname", guest_uname(), "cmdline",
+	                       cmdline ? guest_text(cmdline, strlen(cmdline)) : json_null(),
+	                       "mount_errors", mount_errors);
 	int ret = send_frame(fd, VMP_EVENT, 0, ev);
 
 	json_decref(ev);

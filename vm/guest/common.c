@@ -273,7 +273,7 @@ json_t *guest_uname(void)
 	if (uname(&u) < 0)
 		return json_null();
 	return json_pack("{s:s, s:s, s:s, s:s}", "sysname", u.sysname, "release", u.release,
-			 "version", u.version, "machine", u.machine);
+	                 "version", u.version, "machine", u.machine);
 }
 
 bool guest_cmdline_has(const char *word)

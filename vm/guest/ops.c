@@ -28,7 +28,7 @@ static json_t *op_hello(json_t *req)
 {
 	char *up = guest_read("/proc/uptime", 256, NULL, NULL);
 	json_t *r = json_pack("{s:s, s:o, s:f}", "agent", GUEST_AGENT_NAME, "uname", guest_uname(),
-			      "uptime", up ? strtod(up, NULL) : 0.0);
+	                      "uptime", up ? strtod(up, NULL) : 0.0);
 
 	free(up);
 	return r;
@@ -39,12 +39,12 @@ static const struct {
 	const char *name;
 	unsigned long flag;
 } mount_flags[] = {
-	{"ro", MS_RDONLY},         {"rw", 0},
-	{"noatime", MS_NOATIME},   {"nodiratime", MS_NODIRATIME},
-	{"relatime", MS_RELATIME}, {"strictatime", MS_STRICTATIME},
-	{"lazytime", MS_LAZYTIME}, {"nosuid", MS_NOSUID},
-	{"nodev", MS_NODEV},       {"noexec", MS_NOEXEC},
-	{"sync", MS_SYNCHRONOUS},  {"dirsync", MS_DIRSYNC},
+        {"ro", MS_RDONLY},         {"rw", 0},
+        {"noatime", MS_NOATIME},   {"nodiratime", MS_NODIRATIME},
+        {"relatime", MS_RELATIME}, {"strictatime", MS_STRICTATIME},
+        {"lazytime", MS_LAZYTIME}, {"nosuid", MS_NOSUID},
+        {"nodev", MS_NODEV},       {"noexec", MS_NOEXEC},
+        {"sync", MS_SYNCHRONOUS},  {"dirsync", MS_DIRSYNC},
 };
 
 /* Splits "ro,noatime,buffered_iomap" into flags and the data string (in place). */
@@ -106,9 +106,9 @@ static json_t *device_facts(json_t *r, const char *dev)
 		return r;
 	/* The kernel's own dev_t encoding is what trace event filters compare with. */
 	json_object_set_new(r, "dev_t",
-			    json_pack("{s:i, s:i, s:I}", "major", major(st.st_rdev), "minor",
-				      minor(st.st_rdev),
-				      "kdev", (json_int_t)major(st.st_rdev) << 20 | minor(st.st_rdev)));
+	                    json_pack("{s:i, s:i, s:I}", "major", major(st.st_rdev), "minor",
+	                              minor(st.st_rdev), "kdev",
+	                              (json_int_t)major(st.st_rdev) << 20 | minor(st.st_rdev)));
 	snprintf(path, sizeof(path), "/proc/fs/ext4/%s/options", strrchr(real, '/') + 1);
 	opts = guest_read(path, 65536, NULL, NULL);
 	if (opts) {
@@ -138,7 +138,7 @@ static json_t *op_mount(json_t *req)
 	if (mount(dev, real, fstype, flags, *data ? data : NULL) < 0) {
 		err = errno;
 		r = guest_fail_errno(err, "mount %s on %s (%s, %s) failed", dev, real, fstype,
-				     options ? options : "defaults");
+		                     options ? options : "defaults");
 		/* The kernel log says which option it refused, and why. */
 		json_object_set_new(r, "kmsg", guest_klog(20));
 		free(data);
@@ -169,9 +169,9 @@ static json_t *op_write_file(json_t *req)
 
 	if (!path || !data || (mode && !json_is_integer(mode)))
 		return guest_fail("write_file: \"path\" and \"data\" strings are required, "
-				  "\"mode\" is an integer");
+		                  "\"mode\" is an integer");
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-		  mode ? (mode_t)json_integer_value(mode) : 0644);
+	          mode ? (mode_t)json_integer_value(mode) : 0644);
 	if (fd < 0)
 		return guest_fail_errno(errno, "write_file: cannot open %s", path);
 	while (off < len) {
@@ -212,7 +212,7 @@ static json_t *op_read_file(json_t *req)
 	if (!data)
 		return guest_fail_errno(errno, "read_file: cannot read %s", path);
 	r = json_pack("{s:o, s:I, s:b}", "data", guest_text(data, len), "size", (json_int_t)len,
-		      "truncated", truncated);
+	              "truncated", truncated);
 	free(data);
 	return r;
 }
@@ -228,7 +228,8 @@ static json_t *op_drop_caches(json_t *req)
 	sync();
 	snprintf(buf, sizeof(buf), "%d", (int)json_integer_value(v));
 	if (guest_write("/proc/sys/vm/drop_caches", buf) < 0)
-		return guest_fail_errno(errno, "drop_caches: cannot write /proc/sys/vm/drop_caches");
+		return guest_fail_errno(errno,
+		                        "drop_caches: cannot write /proc/sys/vm/drop_caches");
 	return json_object();
 }
 
@@ -286,7 +287,7 @@ static json_t *op_sysctl_set(json_t *req)
 	}
 	now = sysctl_read(path);
 	r = json_pack("{s:o, s:o}", "old", guest_text(old, strlen(old)), "value",
-		      now ? guest_text(now, strlen(now)) : json_null());
+	              now ? guest_text(now, strlen(now)) : json_null());
 	free(old);
 	free(now);
 	return r;
@@ -369,12 +370,11 @@ static json_t *op_blockdevs(json_t *req)
 		snprintf(path, sizeof(path), "/sys/block/%s/size", names[i]);
 		size = guest_read_line(path);
 		/* The size file counts 512-byte sectors whatever the logical block size. */
-		json_array_append_new(list,
-				      json_pack("{s:s, s:I, s:o, s:o}", "name", names[i],
-						"size_bytes",
-						(json_int_t)(size ? strtoll(size, NULL, 10) : 0) * 512,
-						"serial", sysfs_attr(names[i], serial), "model",
-						sysfs_attr(names[i], model)));
+		json_array_append_new(
+		        list, json_pack("{s:s, s:I, s:o, s:o}", "name", names[i], "size_bytes",
+		                        (json_int_t)(size ? strtoll(size, NULL, 10) : 0) * 512,
+		                        "serial", sysfs_attr(names[i], serial), "model",
+		                        sysfs_attr(names[i], model)));
 		free(size);
 		free(names[i]);
 	}
@@ -397,7 +397,8 @@ static json_t *op_crash_test(json_t *req)
 	const char *mode = str_arg(req, "mode");
 
 	if (!guest_cmdline_has("iolab.test=1"))
-		return guest_fail("crash_test: refused, the kernel command line lacks iolab.test=1");
+		return guest_fail(
+		        "crash_test: refused, the kernel command line lacks iolab.test=1");
 	if (!mode || strcmp(mode, "exit"))
 		return guest_fail("crash_test: \"mode\" must be \"exit\"");
 	dprintf(STDERR_FILENO, "iolab-agent: crash_test: exiting without a reply, as asked\n");
@@ -408,24 +409,24 @@ static const struct {
 	const char *name;
 	json_t *(*fn)(json_t *req);
 } ops[] = {
-	{"hello", op_hello},
-	{"run", op_run},
-	{"mkfs", op_mkfs},
-	{"mount", op_mount},
-	{"umount", op_umount},
-	{"write_file", op_write_file},
-	{"read_file", op_read_file},
-	{"drop_caches", op_drop_caches},
-	{"sysctl_get", op_sysctl_get},
-	{"sysctl_set", op_sysctl_set},
-	{"meminfo", op_meminfo},
-	{"blockdevs", op_blockdevs},
-	{"trace_start", op_trace_start},
-	{"trace_stop", op_trace_stop},
-	{"kmsg", op_kmsg},
-	{"shell", op_shell},
-	{"poweroff", op_poweroff},
-	{"crash_test", op_crash_test},
+        {"hello", op_hello},
+        {"run", op_run},
+        {"mkfs", op_mkfs},
+        {"mount", op_mount},
+        {"umount", op_umount},
+        {"write_file", op_write_file},
+        {"read_file", op_read_file},
+        {"drop_caches", op_drop_caches},
+        {"sysctl_get", op_sysctl_get},
+        {"sysctl_set", op_sysctl_set},
+        {"meminfo", op_meminfo},
+        {"blockdevs", op_blockdevs},
+        {"trace_start", op_trace_start},
+        {"trace_stop", op_trace_stop},
+        {"kmsg", op_kmsg},
+        {"shell", op_shell},
+        {"poweroff", op_poweroff},
+        {"crash_test", op_crash_test},
 };
 
 json_t *guest_dispatch(json_t *req)
@@ -450,6 +451,6 @@ json_t *guest_dispatch(json_t *req)
 	}
 	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
 		snprintf(known + strlen(known), sizeof(known) - strlen(known), "%s%s",
-			 i ? ", " : "", ops[i].name);
+		         i ? ", " : "", ops[i].name);
 	return guest_fail("unknown op \"%s\" (known: %s)", op, known);
 }

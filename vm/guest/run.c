@@ -218,7 +218,7 @@ static json_t *run_child(const struct run *r)
 			output_read(&err);
 		if (inp[1] >= 0) {
 			n = in_off < r->in_len ? write(inp[1], r->in + in_off, r->in_len - in_off)
-					       : 0;
+			                       : 0;
 			if (n > 0)
 				in_off += n;
 			if (in_off == r->in_len || (n < 0 && errno != EAGAIN && errno != EINTR)) {
@@ -234,11 +234,11 @@ static json_t *run_child(const struct run *r)
 
 	reply = json_object();
 	json_object_set_new(reply, "exit",
-			    exited && WIFEXITED(status) ? json_integer(WEXITSTATUS(status))
-							: json_null());
+	                    exited && WIFEXITED(status) ? json_integer(WEXITSTATUS(status))
+	                                                : json_null());
 	json_object_set_new(reply, "signal",
-			    exited && WIFSIGNALED(status) ? json_integer(WTERMSIG(status))
-							  : json_null());
+	                    exited && WIFSIGNALED(status) ? json_integer(WTERMSIG(status))
+	                                                  : json_null());
 	json_object_set_new(reply, "timed_out", json_boolean(timed_out));
 	if (unkillable)
 		json_object_set_new(reply, "unkillable", json_true());
@@ -308,7 +308,7 @@ static json_t *parse_timeout(json_t *req, double dflt, double *timeout)
 	}
 	if (!json_is_number(t) || json_number_value(t) <= 0)
 		return guest_fail("%s: \"timeout\" (seconds, > 0) is required",
-				  json_string_value(json_object_get(req, "op")));
+		                  json_string_value(json_object_get(req, "op")));
 	*timeout = json_number_value(t);
 	return NULL;
 }
@@ -416,5 +416,5 @@ json_t *op_shell(json_t *req)
 		if (errno != EINTR)
 			return guest_fail_errno(errno, "shell: waitpid");
 	return json_pack("{s:i}", "exit",
-			 WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+	                 WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
 }

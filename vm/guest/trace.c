@@ -86,16 +86,18 @@ json_t *op_trace_start(json_t *req)
 	if (!json_is_array(events) || !json_array_size(events) ||
 	    json_array_size(events) > MAX_EVENTS)
 		return guest_fail("trace_start: \"events\" must be a list of 1 to %d event names",
-				  MAX_EVENTS);
-	if ((jfilter && !filter) || (jbuf && (!json_is_integer(jbuf) ||
-					      json_integer_value(jbuf) <= 0)))
+		                  MAX_EVENTS);
+	if ((jfilter && !filter) ||
+	    (jbuf && (!json_is_integer(jbuf) || json_integer_value(jbuf) <= 0)))
 		return guest_fail("trace_start: \"filter\" must be a string and \"buffer_kb\" a "
-				  "positive integer");
-	json_array_foreach(events, i, ev) {
+		                  "positive integer");
+	json_array_foreach(events, i, ev)
+	{
 		if (!json_is_string(ev) || !event_name_ok(json_string_value(ev)))
 			return guest_fail("trace_start: bad event name %s (want \"subsystem\" or "
-					  "\"subsystem/event\")",
-					  json_is_string(ev) ? json_string_value(ev) : "(not a string)");
+			                  "\"subsystem/event\")",
+			                  json_is_string(ev) ? json_string_value(ev)
+			                                     : "(not a string)");
 	}
 
 	disable_all();
@@ -106,12 +108,13 @@ json_t *op_trace_start(json_t *req)
 	if (jbuf) {
 		snprintf(val, sizeof(val), "%lld", (long long)json_integer_value(jbuf));
 		if (write_at(root, "buffer_size_kb", val) < 0)
-			return guest_fail_errno(errno, "trace_start: cannot set buffer_size_kb to %s",
-						val);
+			return guest_fail_errno(
+			        errno, "trace_start: cannot set buffer_size_kb to %s", val);
 	}
 	missing = json_array();
 	filtered = filter != NULL;
-	json_array_foreach(events, i, ev) {
+	json_array_foreach(events, i, ev)
+	{
 		const char *name = json_string_value(ev);
 		struct stat st;
 
@@ -124,7 +127,7 @@ json_t *op_trace_start(json_t *req)
 		enabled[nr_enabled++] = strdup(path);
 		if (filter && write_at(path, "filter", filter) < 0) {
 			reply = guest_fail_errno(errno, "trace_start: filter \"%s\" rejected by %s",
-						 filter, name);
+			                         filter, name);
 			break;
 		}
 		if (write_at(path, "enable", "1") < 0) {
@@ -136,7 +139,7 @@ json_t *op_trace_start(json_t *req)
 		char *list = json_dumps(missing, JSON_COMPACT);
 
 		reply = guest_fail("trace_start: none of the events exist in this kernel: %s",
-				   list ? list : "?");
+		                   list ? list : "?");
 		free(list);
 	}
 	if (!reply && write_at(root, "tracing_on", "1") < 0)
@@ -250,5 +253,5 @@ json_t *op_trace_stop(json_t *req)
 	entries = sum_stats(root, "entries");
 	overrun = sum_stats(root, "overrun");
 	return json_pack("{s:I, s:I, s:o}", "total", (json_int_t)(entries + overrun), "overrun",
-			 (json_int_t)overrun, "by_event", count_events(root));
+	                 (json_int_t)overrun, "by_event", count_events(root));
 }

@@ -1,0 +1,26 @@
+# Shared by the integration tests (sourced).  $IOLAB is the binary under
+# test (the sanitized build by default), $IOLAB_HOME the checkout.
+set -euo pipefail
+FIX="$IOLAB_HOME/tests/fixtures"
+export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}"
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+skip() { echo "$*"; exit 77; }
+note() { echo "--- $*"; }
+
+# Skipping the kernel and VM tests takes an explicit variable, never a silent default.
+require_vm() {
+  if [ "${IOLAB_SKIP_VM:-0}" = 1 ]; then
+    skip "skipped: IOLAB_SKIP_VM=1 (kernel builds and VM boots not wanted in this run)"
+  fi
+}
+
+# The CI test kernel: Debian's linux-source-7.3 + the marker patch + LKDTM.
+# One build serves every VM test (a cache hit after the first).
+test_kernel() {
+  "$IOLAB" --quiet kernel build --patches "$FIX/marker.patch" --config "$FIX/lkdtm.config"
+}
+
+test_image() {
+  "$IOLAB" --quiet image build
+}
