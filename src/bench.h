@@ -15,12 +15,12 @@
 
 #include "util.h"
 
-/* ---- workloads: the cover letter's five columns (bench_matrix.c) ---- */
+/* ---- workloads: the cover letter's five columns (bench_fio.c) ---- */
 
 /* What the runner does to the test file before a sample's fio job. */
 enum bench_prepare {
-	BENCH_PREP_NONE,    /* nothing: the job writes a new file (the runner deletes the old one) */
-	BENCH_PREP_SPARSE,  /* truncate to file_size: a file of holes */
+	BENCH_PREP_NONE,   /* nothing: the job writes a new file (the runner deletes the old one) */
+	BENCH_PREP_SPARSE, /* truncate to file_size: a file of holes */
 	BENCH_PREP_WRITTEN, /* write it in full with bench_fio_prepare_job() */
 };
 
@@ -55,7 +55,7 @@ struct bench_path {
 extern const struct bench_path bench_paths[];
 extern const size_t bench_npaths;
 
-/* ---- fs configs: mkfs.ext4 arguments + extra mount options ---- */
+/* ---- fs configs: mkfs.ext4 arguments + extra mount options (bench_matrix.c) ---- */
 struct bench_fs {
 	char *name;
 	char *mkfs;  /* full mkfs.ext4 arguments, the lab's -E options included */
@@ -68,9 +68,9 @@ struct bench_fs {
 
 /* ---- the matrix file ---- */
 struct bench_kernel {
-	char *name;   /* [kernel.NAME] */
-	char *source; /* debian:linux-source-7.3, a tree, a tarball */
-	char *series; /* NAME or NAME@vN; NULL builds without a series */
+	char *name;            /* [kernel.NAME] */
+	char *source;          /* debian:linux-source-7.3, a tree, a tarball */
+	char *series;          /* NAME or NAME@vN; NULL builds without a series */
 	struct strvec configs; /* absolute paths of the extra config fragments */
 	bool allow_missing_series;
 };
@@ -123,7 +123,7 @@ void matrix_describe_keys(struct strbuf *sb);
 
 /* ---- cells, groups, the schedule ---- */
 struct cell {
-	char *id; /* "default/virtio-blk/4k/write_cache/64k/iomap" */
+	char *id;       /* "default/virtio-blk/4k/write_cache/64k/iomap" */
 	char *group_id; /* "default/virtio-blk/4k": one VM boot and mkfs */
 	const char *kernel;
 	const char *device;
@@ -159,7 +159,7 @@ struct bench_group {
  * bh r1, iomap r1, ...).  Returns the number of groups.
  */
 size_t bench_schedule(const struct matrix *m, const struct cell *cells, size_t ncells,
-		      struct bench_group **groups);
+                      struct bench_group **groups);
 void bench_groups_free(struct bench_group *g, size_t n);
 
 /* ---- fio jobs and results (bench_fio.c) ---- */
@@ -178,7 +178,7 @@ extern const size_t bench_nwriteback_sysctls;
 
 /* The job file of one sample; NULL after an error line (a file name fio would split). */
 char *bench_fio_job(const struct bench_workload *w, int64_t bs, int64_t file_size, long runtime,
-		    const char *file);
+                    const char *file);
 /* The job that writes the file for BENCH_PREP_WRITTEN workloads. */
 char *bench_fio_prepare_job(int64_t file_size, const char *file);
 /* fio's arguments to run job and leave JSON in json_out (argv[0] is "fio"). */
@@ -191,8 +191,8 @@ void bench_fio_argv(struct strvec *argv, const char *job, const char *json_out);
 bool bench_fio_uncached_ok(const char *enghelp);
 
 struct fio_result {
-	char *version; /* "fio-3.39" */
-	char *ddir;    /* "read" or "write": the side the numbers come from */
+	char *version;    /* "fio-3.39" */
+	char *ddir;       /* "read" or "write": the side the numbers come from */
 	int64_t bw_bytes; /* bytes per second */
 	int64_t io_bytes;
 	int64_t runtime_ms;
@@ -200,7 +200,7 @@ struct fio_result {
 };
 /* Parses `fio --output-format=json`; what names the source in errors.  0 or -1. */
 int fio_parse_json(const char *text, const struct bench_workload *w, const char *what,
-		   struct fio_result *r);
+                   struct fio_result *r);
 int fio_parse_json_file(const char *path, const struct bench_workload *w, struct fio_result *r);
 void fio_result_free(struct fio_result *r);
 
@@ -223,7 +223,7 @@ struct sample {
 	const char *fio_version;
 	const char *job_path;
 	const char *json_path;
-	json_t *evidence; /* borrowed; may be NULL */
+	json_t *evidence;  /* borrowed; may be NULL */
 	double overhead_s; /* wall time of the sample beyond fio's runtime */
 	const char *host;
 	const char *accel;
@@ -263,11 +263,14 @@ int store_set_run_status(struct store *st, const char *run_id, const char *statu
 /* Adds cells as pending; cells already there keep their status (resume). */
 int store_add_cells(struct store *st, const char *run_id, const struct cell *cells, size_t n);
 int store_set_cell_status(struct store *st, const char *run_id, const char *cell_id,
-			  const char *status, const char *reason);
+                          const char *status, const char *reason);
 int store_set_group(struct store *st, const char *run_id, const char *group_id, json_t *meta);
-/* Stores one sample in its own transaction; a sample stored twice is an error. */
+/*
+ * Stores one sample in its own transaction.  It may replace a failed sample
+ * of the same (cell, rep), never a good one.
+ */
 int store_add_sample(struct store *st, const struct sample *s);
-/* 1 when (run, cell, rep) is stored, 0 when not, -1 on error. */
+/* 1 when a good sample of (run, cell, rep) is stored, 0 when not (or it failed), -1 on error. */
 int store_have_sample(struct store *st, const char *run_id, const char *cell_id, int rep);
 
 int store_run_info(struct store *st, const char *run_id, struct run_info *ri);
@@ -280,7 +283,7 @@ void run_infos_free(struct run_info *ri, size_t n);
 typedef int (*store_cell_fn)(const struct stored_cell *c, void *arg);
 typedef int (*store_sample_fn)(const struct stored_cell *c, const struct sample *s, void *arg);
 int store_load_cells(struct store *st, const char *run_id, store_cell_fn fn, void *arg);
-/* Samples joined with their cells, in cell id then rep order. */
+/* Samples joined with their cells, in the order the cells were added, then by rep. */
 int store_load_samples(struct store *st, const char *run_id, store_sample_fn fn, void *arg);
 
 #endif

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Matrix files (bench/*.conf): which kernels, devices, file-system configs,
+ * Matrix files (bench/NAME.conf): which kernels, devices, file-system configs,
  * workloads, block sizes and I/O paths to measure, read with inih and
  * refused line by line before anything boots.  Also the cells they expand
  * to and the order the runner measures them in.
@@ -20,8 +20,8 @@
 #include "vm.h"
 
 const struct bench_path bench_paths[] = {
-	{"bh", false, "the buffer_head path: the series' disable_option (nobuffered_iomap)"},
-	{"iomap", true, "the iomap path: the series' enable_option (buffered_iomap)"},
+        {"bh", false, "the buffer_head path: the series' disable_option (nobuffered_iomap)"},
+        {"iomap", true, "the iomap path: the series' enable_option (buffered_iomap)"},
 };
 const size_t bench_npaths = ARRAY_SIZE(bench_paths);
 
@@ -30,15 +30,15 @@ static const struct {
 	const char *mkfs;
 	const char *why;
 } builtin_fs[] = {
-	/* The letter does not name its block size; 4k is ext4's default on a VM's disk. */
-	{"4k", "-b 4096", "ext4's default; what the cover letter is taken to have used"},
-	/*
-	 * Blocks larger than the 4k page: ext4 then needs large folios, which
-	 * only the iomap path brings, so bh cells may fail to mount.
-	 */
-	{"64k", "-b 65536", "blocks above the page size"},
-	/* The series claims bigalloc support: 4k blocks allocated in 64k clusters. */
-	{"bigalloc", "-b 4096 -O bigalloc -C 65536", "4k blocks, 64k clusters"},
+        /* The letter does not name its block size; 4k is ext4's default on a VM's disk. */
+        {"4k", "-b 4096", "ext4's default; what the cover letter is taken to have used"},
+        /*
+         * Blocks larger than the 4k page: ext4 then needs large folios, which
+         * only the iomap path brings, so bh cells may fail to mount.
+         */
+        {"64k", "-b 65536", "blocks above the page size"},
+        /* The series claims bigalloc support: 4k blocks allocated in 64k clusters. */
+        {"bigalloc", "-b 4096 -O bigalloc -C 65536", "4k blocks, 64k clusters"},
 };
 
 static bool path_enables(const char *name)
@@ -70,38 +70,38 @@ struct mkey {
 };
 
 static const struct mkey matrix_keys[] = {
-	{"name", MK_STR, "", "cover-letter", "names the run (default: the file name)"},
-	{"description", MK_STR, "", "virtio-blk, memory-backed, 4k ext4", "free text"},
-	{"series", MK_STR, NULL, "ext4-iomap-buffered-io",
-	 "kernel-patches/ series whose mount options select the paths"},
-	{"kernels", MK_LIST, NULL, "default", "[kernel.NAME] sections: 1, or 2 for an A/B"},
-	{"paths", MK_LIST, NULL, "bh iomap", "I/O paths"},
-	{"devices", MK_LIST, NULL, "virtio-blk", "virtio-blk nvme pmem"},
-	{"fs_configs", MK_LIST, NULL, "4k", "4k 64k bigalloc, or [fs.NAME] sections"},
-	{"workloads", MK_LIST, NULL, "write_cache read_ondisk", "the cover letter's columns"},
-	{"block_sizes", MK_LIST, NULL, "1k 4k 64k 1M", "I/O sizes: powers of two, 512 to 16M"},
-	{"file_size", MK_AUTO_SIZE, "auto", "512M",
-	 "auto: guest_mem / 4, rounded down to a multiple of 1M and of the largest block size"},
-	{"runtime", MK_COUNT, "5", "5", "seconds per sample, an upper bound (fio's runtime)"},
-	{"repetitions", MK_COUNT, "3", "3", "samples per cell"},
-	{"guest_mem", MK_SIZE, "2G", "2G", "guest memory"},
-	{"guest_cpus", MK_COUNT, "2", "2", "guest CPUs"},
-	{"disk_size", MK_AUTO_SIZE, "auto", "2G", "auto: 2 * file_size + 512M"},
-	{"backing", MK_STR, "memory", "memory", "memory (/dev/shm) or a host directory"},
+        {"name", MK_STR, "", "cover-letter", "names the run (default: the file name)"},
+        {"description", MK_STR, "", "virtio-blk, memory-backed, 4k ext4", "free text"},
+        {"series", MK_STR, NULL, "ext4-iomap-buffered-io",
+         "kernel-patches/ series whose mount options select the paths"},
+        {"kernels", MK_LIST, NULL, "default", "[kernel.NAME] sections: 1, or 2 for an A/B"},
+        {"paths", MK_LIST, NULL, "bh iomap", "I/O paths"},
+        {"devices", MK_LIST, NULL, "virtio-blk", "virtio-blk nvme pmem"},
+        {"fs_configs", MK_LIST, NULL, "4k", "4k 64k bigalloc, or [fs.NAME] sections"},
+        {"workloads", MK_LIST, NULL, "write_cache read_ondisk", "the cover letter's columns"},
+        {"block_sizes", MK_LIST, NULL, "1k 4k 64k 1M", "I/O sizes: powers of two, 512 to 16M"},
+        {"file_size", MK_AUTO_SIZE, "auto", "512M",
+         "auto: guest_mem / 4, rounded down to a multiple of 1M and of the largest block size"},
+        {"runtime", MK_COUNT, "5", "5", "seconds per sample, an upper bound (fio's runtime)"},
+        {"repetitions", MK_COUNT, "3", "3", "samples per cell"},
+        {"guest_mem", MK_SIZE, "2G", "2G", "guest memory"},
+        {"guest_cpus", MK_COUNT, "2", "2", "guest CPUs"},
+        {"disk_size", MK_AUTO_SIZE, "auto", "2G", "auto: 2 * file_size + 512M"},
+        {"backing", MK_STR, "memory", "memory", "memory (/dev/shm) or a host directory"},
 };
 
 static const struct mkey kernel_keys[] = {
-	{"source", MK_STR, KERNEL_DEFAULT_SOURCE, KERNEL_DEFAULT_SOURCE,
-	 "debian:PACKAGE, a kernel tree or a tarball"},
-	{"series", MK_STR, "", "ext4-iomap-buffered-io@v3", "NAME[@vN]; none: an unpatched kernel"},
-	{"config", MK_LIST, "", "extra.config", "config fragments, relative to this file"},
-	{"allow_missing_series", MK_BOOL, "no", "yes",
-	 "build without the series when its patches are not at hand"},
+        {"source", MK_STR, KERNEL_DEFAULT_SOURCE, KERNEL_DEFAULT_SOURCE,
+         "debian:PACKAGE, a kernel tree or a tarball"},
+        {"series", MK_STR, "", "ext4-iomap-buffered-io@v3", "NAME[@vN]; none: an unpatched kernel"},
+        {"config", MK_LIST, "", "extra.config", "config fragments, relative to this file"},
+        {"allow_missing_series", MK_BOOL, "no", "yes",
+         "build without the series when its patches are not at hand"},
 };
 
 static const struct mkey fs_keys[] = {
-	{"mkfs", MK_STR, NULL, "-b 4096 -O ^has_journal", "mkfs.ext4 arguments"},
-	{"mount", MK_STR, "", "noatime", "extra mount options; the lab adds the path's"},
+        {"mkfs", MK_STR, NULL, "-b 4096 -O ^has_journal", "mkfs.ext4 arguments"},
+        {"mount", MK_STR, "", "noatime", "extra mount options; the lab adds the path's"},
 };
 
 static const struct section_kind {
@@ -110,9 +110,9 @@ static const struct section_kind {
 	const struct mkey *keys;
 	size_t nkeys;
 } kinds[] = {
-	{"matrix", false, matrix_keys, ARRAY_SIZE(matrix_keys)},
-	{"kernel.", true, kernel_keys, ARRAY_SIZE(kernel_keys)},
-	{"fs.", true, fs_keys, ARRAY_SIZE(fs_keys)},
+        {"matrix", false, matrix_keys, ARRAY_SIZE(matrix_keys)},
+        {"kernel.", true, kernel_keys, ARRAY_SIZE(kernel_keys)},
+        {"fs.", true, fs_keys, ARRAY_SIZE(fs_keys)},
 };
 
 void matrix_describe_keys(struct strbuf *sb)
@@ -196,7 +196,7 @@ static ssize_t raw_index(const struct raw_section *s, const char *key)
 }
 
 static void fail_at(struct load *l, const char *section, const char *key, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+        __attribute__((format(printf, 4, 5)));
 static void fail_at(struct load *l, const char *section, const char *key, const char *fmt, ...)
 {
 	va_list ap;
@@ -224,8 +224,8 @@ static int on_entry(void *user, const char *section, const char *key, const char
 		return 1;
 	if (!kind) {
 		fail_at(l, section, NULL,
-			"unknown section [%s] (expected [matrix], [kernel.NAME] or [fs.NAME])",
-			section);
+		        "unknown section [%s] (expected [matrix], [kernel.NAME] or [fs.NAME])",
+		        section);
 		return 1;
 	}
 	mk = key_of(kind, key);
@@ -233,7 +233,7 @@ static int on_entry(void *user, const char *section, const char *key, const char
 		char *known = key_names(kind);
 
 		fail_at(l, section, key, "unknown key '%s' in [%s] (known: %s)", key, section,
-			known);
+		        known);
 		free(known);
 		return 1;
 	}
@@ -285,7 +285,7 @@ static const char *value_of(struct load *l, const char *section, const char *key
 		return s->values.v[at];
 	if (!mk->def)
 		fail_at(l, section, NULL, "[%s] needs %s (e.g. %s = %s)", section, key, key,
-			mk->example);
+		        mk->example);
 	return mk->def;
 }
 
@@ -309,12 +309,12 @@ static void get_list(struct load *l, const char *section, const char *key, struc
 	sv_split(out, v, " \t,");
 	if (!out->n && !mk->def)
 		fail_at(l, section, key, "empty axis: %s lists nothing (e.g. %s = %s)", key, key,
-			mk->example);
+		        mk->example);
 	for (size_t i = 0; i < out->n; i++)
 		for (size_t j = 0; j < i; j++)
 			if (!strcmp(out->v[i], out->v[j]))
 				fail_at(l, section, key, "'%s' is listed twice in %s", out->v[i],
-					key);
+				        key);
 }
 
 static int64_t get_size(struct load *l, const char *section, const char *key, bool *is_auto)
@@ -332,7 +332,7 @@ static int64_t get_size(struct load *l, const char *section, const char *key, bo
 	n = parse_size(v);
 	if (n <= 0)
 		fail_at(l, section, key, "bad size '%s' for %s (like 512M or 2G%s)", v, key,
-			is_auto ? ", or auto" : "");
+		        is_auto ? ", or auto" : "");
 	return n;
 }
 
@@ -396,8 +396,7 @@ static char *dir_names(const char *dir)
 }
 
 /* A series NAME[@vN] under kernel-patches/, checked now rather than after a build. */
-static void check_series(struct load *l, const char *section, const char *spec,
-			 struct series *out)
+static void check_series(struct load *l, const char *section, const char *spec, struct series *out)
 {
 	char *root = series_root(), *name = xstrdup(spec), *at = strchr(name, '@');
 	char *dir = NULL;
@@ -413,8 +412,7 @@ static void check_series(struct load *l, const char *section, const char *spec,
 	if (!is_name(name) || !is_dir(dir)) {
 		char *have = dir_names(root);
 
-		fail_at(l, section, "series", "unknown series '%s' (%s has: %s)", name, root,
-			have);
+		fail_at(l, section, "series", "unknown series '%s' (%s has: %s)", name, root, have);
 		free(have);
 		goto out;
 	}
@@ -424,7 +422,7 @@ static void check_series(struct load *l, const char *section, const char *spec,
 	}
 	if (at && !series_find_version(&s, at))
 		fail_at(l, section, "series", "series %s has no version %s (see %s/series.ini)",
-			name, at, dir);
+		        name, at, dir);
 	if (out)
 		*out = s;
 	else
@@ -509,7 +507,7 @@ static void load_fs(struct load *l, const char *name, struct bench_fs *fs)
 			continue;
 		if (ini_line_of(l->file, section, NULL))
 			fail_at(l, section, NULL,
-				"fs config %s is built in; give yours another name", name);
+			        "fs config %s is built in; give yours another name", name);
 		fs->mkfs = mkfs_args(builtin_fs[i].mkfs);
 		fs->mount = xstrdup("");
 		fs->builtin = true;
@@ -517,8 +515,9 @@ static void load_fs(struct load *l, const char *name, struct bench_fs *fs)
 	}
 	if (!raw_section(l, section) && !ini_line_of(l->file, section, NULL)) {
 		fail_at(l, "matrix", "fs_configs",
-			"unknown fs config '%s' (built in: 4k 64k bigalloc; or add an [%s] section)",
-			name, section);
+		        "unknown fs config '%s' (built in: 4k 64k bigalloc; or add an [%s] "
+		        "section)",
+		        name, section);
 		goto out;
 	}
 	{
@@ -548,12 +547,12 @@ static void load_axes(struct load *l, struct matrix *m)
 	get_list(l, "matrix", "kernels", &v);
 	if (!l->why && (v.n < 1 || v.n > 2))
 		fail_at(l, "matrix", "kernels",
-			"kernels lists %zu kernels; give 1, or 2 for an A/B comparison", v.n);
+		        "kernels lists %zu kernels; give 1, or 2 for an A/B comparison", v.n);
 	m->kernels = xcalloc(v.n ? v.n : 1, sizeof(*m->kernels));
 	for (size_t i = 0; i < v.n && !l->why; i++) {
 		if (!is_name(v.v[i]))
-			fail_at(l, "matrix", "kernels", "bad kernel name '%s' (letters, digits, _ . -)",
-				v.v[i]);
+			fail_at(l, "matrix", "kernels",
+			        "bad kernel name '%s' (letters, digits, _ . -)", v.v[i]);
 		load_kernel(l, v.v[i], &m->kernels[m->nkernels++]);
 	}
 	sv_clear(&v);
@@ -566,13 +565,13 @@ static void load_axes(struct load *l, struct matrix *m)
 			j++;
 		if (j == bench_npaths)
 			fail_at(l, "matrix", "paths", "unknown path '%s' (known: bh iomap)",
-				m->paths.v[i]);
+			        m->paths.v[i]);
 	}
 
 	get_list(l, "matrix", "devices", &m->devices);
 	for (size_t i = 0; i < m->devices.n; i++) {
-		const char *names[] = {vm_device_name(VM_DEV_VIRTIO_BLK), vm_device_name(VM_DEV_NVME),
-				       vm_device_name(VM_DEV_PMEM)};
+		const char *names[] = {vm_device_name(VM_DEV_VIRTIO_BLK),
+		                       vm_device_name(VM_DEV_NVME), vm_device_name(VM_DEV_PMEM)};
 		size_t j = 0;
 
 		while (j < ARRAY_SIZE(names) && strcmp(names[j], m->devices.v[i]))
@@ -581,7 +580,7 @@ static void load_axes(struct load *l, struct matrix *m)
 			char *known = table_names(names, ARRAY_SIZE(names));
 
 			fail_at(l, "matrix", "devices", "unknown device '%s' (known: %s)",
-				m->devices.v[i], known);
+			        m->devices.v[i], known);
 			free(known);
 		}
 	}
@@ -591,7 +590,7 @@ static void load_axes(struct load *l, struct matrix *m)
 	for (size_t i = 0; i < v.n && !l->why; i++) {
 		if (!is_name(v.v[i]))
 			fail_at(l, "matrix", "fs_configs",
-				"bad fs config name '%s' (letters, digits, _ . -)", v.v[i]);
+			        "bad fs config name '%s' (letters, digits, _ . -)", v.v[i]);
 		load_fs(l, v.v[i], &m->fs[m->nfs++]);
 	}
 	sv_clear(&v);
@@ -607,7 +606,7 @@ static void load_axes(struct load *l, struct matrix *m)
 			for (size_t j = 0; j < bench_nworkloads; j++)
 				sb_addf(&known, "%s%s", j ? " " : "", bench_workloads[j].name);
 			fail_at(l, "matrix", "workloads", "unknown workload '%s' (known: %s)",
-				v.v[i], known.buf);
+			        v.v[i], known.buf);
 			sb_release(&known);
 			continue;
 		}
@@ -621,21 +620,21 @@ static void load_axes(struct load *l, struct matrix *m)
 		int64_t bs = parse_size(v.v[i]);
 
 		if (bs <= 0)
-			fail_at(l, "matrix", "block_sizes", "bad size '%s' in block_sizes (like 4k)",
-				v.v[i]);
+			fail_at(l, "matrix", "block_sizes",
+			        "bad size '%s' in block_sizes (like 4k)", v.v[i]);
 		else if (bs & (bs - 1))
-			fail_at(l, "matrix", "block_sizes",
-				"block size %s is not a power of two", v.v[i]);
+			fail_at(l, "matrix", "block_sizes", "block size %s is not a power of two",
+			        v.v[i]);
 		else if (bs < 512 || bs > (16 << 20))
-			fail_at(l, "matrix", "block_sizes",
-				"block size %s is outside 512 to 16M", v.v[i]);
+			fail_at(l, "matrix", "block_sizes", "block size %s is outside 512 to 16M",
+			        v.v[i]);
 		m->block_sizes[m->nblock_sizes++] = bs;
 	}
 	for (size_t i = 0; i < m->nblock_sizes; i++)
 		for (size_t j = 0; j < i; j++)
 			if (m->block_sizes[i] == m->block_sizes[j])
 				fail_at(l, "matrix", "block_sizes",
-					"block sizes %s and %s are the same size", v.v[j], v.v[i]);
+				        "block sizes %s and %s are the same size", v.v[j], v.v[i]);
 	sv_clear(&v);
 }
 
@@ -668,16 +667,13 @@ static void load_scalars(struct load *l, struct matrix *m)
 	 */
 	m->file_size = get_size(l, "matrix", "file_size", &m->file_size_auto);
 	if (!l->why && m->file_size_auto) {
+		/* Never 0: guest_mem is at least 256M and a block at most 16M. */
 		m->file_size = m->guest_mem / 4 / unit * unit;
-		if (m->file_size < unit)
-			fail_at(l, "matrix", "guest_mem",
-				"guest_mem is too small for file_size = auto with %lld-byte blocks",
-				(long long)unit);
 	} else if (!l->why && m->file_size % unit) {
 		char *u = format_size(unit);
 
 		fail_at(l, "matrix", "file_size",
-			"file_size is not a multiple of %s (1M and the largest block size)", u);
+		        "file_size is not a multiple of %s (1M and the largest block size)", u);
 		free(u);
 	}
 
@@ -687,12 +683,13 @@ static void load_scalars(struct load *l, struct matrix *m)
 		m->disk_size = 2 * m->file_size + (512 << 20);
 	else if (!l->why && m->disk_size <= m->file_size)
 		fail_at(l, "matrix", "disk_size",
-			"disk_size must be larger than file_size (auto gives 2 * file_size + 512M)");
+		        "disk_size must be larger than file_size (auto gives 2 * file_size + "
+		        "512M)");
 
 	m->backing = get_str(l, "matrix", "backing");
 	if (!l->why && strcmp(m->backing, "memory") && !is_dir(m->backing))
 		fail_at(l, "matrix", "backing",
-			"backing '%s' is neither 'memory' nor an existing directory", m->backing);
+		        "backing '%s' is neither 'memory' nor an existing directory", m->backing);
 }
 
 static void load_matrix(struct load *l, struct matrix *m)
@@ -718,15 +715,15 @@ static void load_matrix(struct load *l, struct matrix *m)
 	memset(&s, 0, sizeof(s));
 	if (m->series && strchr(m->series, '@'))
 		fail_at(l, "matrix", "series",
-			"the matrix's series names the path options, not a version: drop '@...' "
-			"(a [kernel.NAME] section picks the version)");
+		        "the matrix's series names the path options, not a version: drop '@...' "
+		        "(a [kernel.NAME] section picks the version)");
 	else if (m->series)
 		check_series(l, "matrix", m->series, &s);
 	if (!l->why)
 		load_axes(l, m);
 	for (size_t i = 0; !l->why && i < m->paths.n; i++)
 		sv_push(&m->path_options,
-			path_enables(m->paths.v[i]) ? s.enable_option : s.disable_option);
+		        path_enables(m->paths.v[i]) ? s.enable_option : s.disable_option);
 	if (s.name)
 		series_free(&s);
 	if (!l->why)
@@ -752,7 +749,7 @@ int matrix_load(const char *path, struct matrix *m)
 	}
 	if (rc > 0 && !l.why) {
 		ret = error("%s:%d: not INI syntax (key = value, [section]; lines up to 200 chars)",
-			    path, rc);
+		            path, rc);
 		goto out;
 	}
 	if (!l.why)
@@ -841,65 +838,70 @@ json_t *matrix_to_json(const struct matrix *m)
 	for (size_t i = 0; i < m->nkernels; i++) {
 		const struct bench_kernel *k = &m->kernels[i];
 
-		json_array_append_new(
-			kernels, json_pack("{s:s, s:s?, s:s?, s:o, s:b}", "name", k->name, "source",
-					   k->source, "series", k->series, "configs",
-					   strvec_json(&k->configs), "allow_missing_series",
-					   k->allow_missing_series));
+		json_array_append_new(kernels,
+		                      json_pack("{s:s, s:s?, s:s?, s:o, s:b}", "name", k->name,
+		                                "source", k->source, "series", k->series, "configs",
+		                                strvec_json(&k->configs), "allow_missing_series",
+		                                k->allow_missing_series));
 	}
 	for (size_t i = 0; i < m->nfs; i++)
 		json_array_append_new(fs, json_pack("{s:s, s:s, s:s, s:b}", "name", m->fs[i].name,
-						    "mkfs", m->fs[i].mkfs, "mount",
-						    m->fs[i].mount, "builtin", m->fs[i].builtin));
+		                                    "mkfs", m->fs[i].mkfs, "mount", m->fs[i].mount,
+		                                    "builtin", m->fs[i].builtin));
 	for (size_t i = 0; i < m->nworkloads; i++)
 		json_array_append_new(workloads, json_string(m->workloads[i]->name));
 	for (size_t i = 0; i < m->nblock_sizes; i++)
 		json_array_append_new(bs, json_integer(m->block_sizes[i]));
 	return json_pack("{s:s, s:s, s:s, s:s?, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:I, s:b, "
-			 "s:I, s:I, s:I, s:I, s:I, s:b, s:s}",
-			 "name", m->name, "path", m->path, "sha256", m->sha256, "description",
-			 m->description, "series", m->series, "kernels", kernels, "paths",
-			 strvec_json(&m->paths), "path_options", strvec_json(&m->path_options),
-			 "devices", strvec_json(&m->devices), "fs_configs", fs, "workloads",
-			 workloads, "block_sizes", bs, "file_size", (json_int_t)m->file_size,
-			 "file_size_auto", m->file_size_auto, "runtime", (json_int_t)m->runtime,
-			 "repetitions", (json_int_t)m->repetitions, "guest_mem",
-			 (json_int_t)m->guest_mem, "guest_cpus", (json_int_t)m->guest_cpus,
-			 "disk_size", (json_int_t)m->disk_size, "disk_size_auto", m->disk_size_auto,
-			 "backing", m->backing);
+	                 "s:I, s:I, s:I, s:I, s:I, s:b, s:s}",
+	                 "name", m->name, "path", m->path, "sha256", m->sha256, "description",
+	                 m->description, "series", m->series, "kernels", kernels, "paths",
+	                 strvec_json(&m->paths), "path_options", strvec_json(&m->path_options),
+	                 "devices", strvec_json(&m->devices), "fs_configs", fs, "workloads",
+	                 workloads, "block_sizes", bs, "file_size", (json_int_t)m->file_size,
+	                 "file_size_auto", m->file_size_auto, "runtime", (json_int_t)m->runtime,
+	                 "repetitions", (json_int_t)m->repetitions, "guest_mem",
+	                 (json_int_t)m->guest_mem, "guest_cpus", (json_int_t)m->guest_cpus,
+	                 "disk_size", (json_int_t)m->disk_size, "disk_size_auto", m->disk_size_auto,
+	                 "backing", m->backing);
 }
 
 /* ---- cells ---- */
 
 size_t matrix_expand(const struct matrix *m, struct cell **cells)
 {
-	size_t n = m->nkernels * m->devices.n * m->nfs * m->nworkloads * m->nblock_sizes *
-		   m->paths.n;
+	size_t n =
+	        m->nkernels * m->devices.n * m->nfs * m->nworkloads * m->nblock_sizes * m->paths.n;
 	struct cell *c = xcalloc(n ? n : 1, sizeof(*c));
-	size_t at = 0;
 
-	for (size_t k = 0; k < m->nkernels; k++)
-		for (size_t d = 0; d < m->devices.n; d++)
-			for (size_t f = 0; f < m->nfs; f++)
-				for (size_t w = 0; w < m->nworkloads; w++)
-					for (size_t b = 0; b < m->nblock_sizes; b++)
-						for (size_t p = 0; p < m->paths.n; p++) {
-							struct cell *x = &c[at++];
-							char *bs = format_size(m->block_sizes[b]);
+	/* Cell i in mixed radix: the path varies fastest, the kernel slowest. */
+	for (size_t i = 0; i < n; i++) {
+		struct cell *x = &c[i];
+		size_t r = i;
+		size_t p = r % m->paths.n, b, w, f, d, k;
+		char *bs;
 
-							x->kernel = m->kernels[k].name;
-							x->device = m->devices.v[d];
-							x->fs = m->fs[f].name;
-							x->workload = m->workloads[w];
-							x->bs = m->block_sizes[b];
-							x->path = m->paths.v[p];
-							x->group_id = xasprintf("%s/%s/%s", x->kernel,
-										x->device, x->fs);
-							x->id = xasprintf("%s/%s/%s/%s", x->group_id,
-									  x->workload->name, bs,
-									  x->path);
-							free(bs);
-						}
+		r /= m->paths.n;
+		b = r % m->nblock_sizes;
+		r /= m->nblock_sizes;
+		w = r % m->nworkloads;
+		r /= m->nworkloads;
+		f = r % m->nfs;
+		r /= m->nfs;
+		d = r % m->devices.n;
+		k = r / m->devices.n;
+
+		x->kernel = m->kernels[k].name;
+		x->device = m->devices.v[d];
+		x->fs = m->fs[f].name;
+		x->workload = m->workloads[w];
+		x->bs = m->block_sizes[b];
+		x->path = m->paths.v[p];
+		bs = format_size(x->bs);
+		x->group_id = xasprintf("%s/%s/%s", x->kernel, x->device, x->fs);
+		x->id = xasprintf("%s/%s/%s/%s", x->group_id, x->workload->name, bs, x->path);
+		free(bs);
+	}
 	*cells = c;
 	return n;
 }
@@ -932,7 +934,7 @@ static void add_step(struct bench_group *g, size_t cell, int rep)
 }
 
 size_t bench_schedule(const struct matrix *m, const struct cell *cells, size_t ncells,
-		      struct bench_group **groups)
+                      struct bench_group **groups)
 {
 	size_t ng = m->devices.n * m->nfs * m->nkernels, at = 0;
 	struct bench_group *g = xcalloc(ng ? ng : 1, sizeof(*g));

@@ -478,6 +478,49 @@ static int resolve_inputs(struct vm *vm)
 	return 0;
 }
 
+/*
+ * NVMe controllers probe asynchronously, so nvme0n1 need not be the first
+ * disk: names come from the serial numbers the guest reports.
+ */
+static int map_disks(struct vm *vm)
+{
+	json_t *resp = NULL, *devs, *d;
+	size_t i;
+	int r;
+
+	if (vm->cfg.device == VM_DEV_PMEM)
+		return 0;
+	r = vm_op(vm, 30, &resp, "blockdevs", NULL);
+	if (r != 0) {
+		vm->failure = xasprintf("the agent did not list the disks (%s)", agent_strerror(r));
+		return error("%s", vm->failure);
+	}
+	devs = json_object_get(resp, "blockdevs");
+	for (int k = 0; k < vm->ndisks; k++) {
+		bool found = false;
+
+		json_array_foreach(devs, i, d)
+		{
+			const char *serial = json_string_value(json_object_get(d, "serial"));
+			const char *name = json_string_value(json_object_get(d, "name"));
+
+			if (serial && name && !strcmp(serial, vm->disks[k].serial)) {
+				free(vm->disks[k].guest_path);
+				vm->disks[k].guest_path = xasprintf("/dev/%s", name);
+				found = true;
+			}
+		}
+		if (!found) {
+			vm->failure = xasprintf("disk %s (serial %s) did not appear in the guest",
+						vm->disks[k].guest_path, vm->disks[k].serial);
+			json_decref(resp);
+			return error("%s", vm->failure);
+		}
+	}
+	json_decref(resp);
+	return 0;
+}
+
 int vm_start(const struct vm_config *cfg, struct vm *vm)
 {
 	char *why = NULL;
@@ -554,6 +597,8 @@ int vm_start(const struct vm_config *cfg, struct vm *vm)
 		error("boot failed: %s", vm->failure);
 		goto fail;
 	}
+	if (map_disks(vm) < 0)
+		goto fail;
 	/* QEMU holds the backing files open now: unlinking them means no file can stray. */
 	unlink_backing(vm);
 	unlink(vm->sock);

@@ -1,0 +1,994 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Runs a matrix: builds (or finds) its kernels and the image, boots one VM
+ * per (kernel, device, fs config), and measures every cell's samples in the
+ * schedule's interleaved order.  Each sample is stored the moment it is
+ * done, with the evidence that it ran on the path its cell names; a sample
+ * whose evidence fails is stored as failed, never as a number.
+ */
+#include "bench_run.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "image.h"
+#include "kernel.h"
+#include "run_command.h"
+#include "vm.h"
+
+#define GUEST_DIR  "/mnt/test"
+#define GUEST_JOB  "/tmp/iolab-job.fio"
+#define GUEST_PREP "/tmp/iolab-prep.fio"
+#define GUEST_OUT  "/tmp/iolab-out.json"
+/* A VM that dies this often in one group is not worth rebooting again. */
+#define MAX_RESTARTS 3
+
+struct kctx {
+	const struct bench_kernel *bk;
+	char *key;
+	json_t *meta;
+	bool has_series;
+};
+
+struct runner {
+	const struct bench_opts *o;
+	struct matrix m;
+	struct series series;
+	bool have_series_manifest;
+	struct cell *cells;
+	size_t ncells;
+	struct bench_group *groups;
+	size_t ngroups;
+	struct kctx *kernels;
+	char *image_key;
+	json_t *image_meta;
+	struct store *st;
+	char *run_id;
+	char *run_dir;
+	char *host;
+	char *accel; /* settled after the first boot, so later boots skip the KVM probe */
+	/* Progress. */
+	size_t total, done, failed;
+	double t0;
+	bool tty;
+	/* Overheads of the samples taken in this invocation. */
+	double *overheads;
+	size_t noverheads;
+};
+
+struct group_vm {
+	struct vm vm;
+	bool up;
+	int restarts;
+	const struct bench_fs *fs;
+	const struct kctx *k;
+	const char *dir; /* host directory of this group */
+	bool fio_uncached_ok;
+	char *fio_version;
+	size_t problems_seen;
+};
+
+/* ---- small helpers ---- */
+
+static const char *jstr(json_t *o, const char *k)
+{
+	const char *s = json_string_value(json_object_get(o, k));
+
+	return s ? s : "";
+}
+
+static char *flat(const char *id)
+{
+	char *s = xstrdup(id);
+
+	for (char *p = s; *p; p++)
+		if (*p == '/')
+			*p = '_';
+	return s;
+}
+
+static char *host_cpu_model(void)
+{
+	char *text = read_file("/proc/cpuinfo", NULL);
+	char *p = text ? strstr(text, "model name") : NULL;
+	char *model;
+
+	if (!p) {
+		free(text);
+		return xstrdup("unknown");
+	}
+	p = strchr(p, ':');
+	p = p ? p + 2 : p;
+	model = p ? xstrndup(p, strcspn(p, "\n")) : xstrdup("unknown");
+	free(text);
+	return model;
+}
+
+static json_t *host_json(void)
+{
+	char name[256] = "unknown";
+	char *cpu = host_cpu_model();
+	long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
+	json_t *j;
+
+	gethostname(name, sizeof(name) - 1);
+	j = json_pack("{s:s, s:s, s:I, s:i}", "hostname", name, "cpu_model", cpu, "mem_bytes",
+	              (json_int_t)pages * psize, "cpus", (int)sysconf(_SC_NPROCESSORS_ONLN));
+	free(cpu);
+	return j;
+}
+
+/* ---- progress ---- */
+
+static void progress(struct runner *r, const char *what)
+{
+	double el = now_seconds() - r->t0;
+	double eta = r->done ? el / (double)r->done * (double)(r->total - r->done) : 0;
+	char line[512];
+
+	snprintf(line, sizeof(line), "[%zu/%zu] %s  elapsed %dm%02ds  ETA %s%dm%02ds%s", r->done,
+	         r->total, what, (int)el / 60, (int)el % 60, r->done ? "" : "~", (int)eta / 60,
+	         (int)eta % 60, r->failed ? "  (failures so far: see the end)" : "");
+	if (iolab_quiet)
+		return;
+	if (r->tty)
+		fprintf(stderr, "\r\033[K%s", line);
+	else
+		fprintf(stderr, "iolab: %s\n", line);
+}
+
+static void progress_end(struct runner *r)
+{
+	if (r->tty && !iolab_quiet)
+		fprintf(stderr, "\r\033[K");
+}
+
+/* ---- inputs: kernels and image ---- */
+
+static int prepare_kernels(struct runner *r)
+{
+	r->kernels = xcalloc(r->m.nkernels, sizeof(*r->kernels));
+	for (size_t i = 0; i < r->m.nkernels; i++) {
+		const struct bench_kernel *bk = &r->m.kernels[i];
+		struct kernel_opts ko = {0};
+		struct kctx *k = &r->kernels[i];
+
+		ko.source = bk->source;
+		ko.series = bk->series;
+		ko.configs = bk->configs;
+		ko.no_series_ok = bk->allow_missing_series;
+		k->bk = bk;
+		if (kernel_build(&ko, &k->key) < 0)
+			return error("kernel '%s' of %s could not be built (see above)", bk->name,
+			             r->m.path);
+		k->meta = kernel_meta(k->key);
+		if (!k->meta)
+			return -1;
+		k->has_series = json_is_true(
+		        json_object_get(json_object_get(k->meta, "features"), "buffered_iomap"));
+		if (!k->has_series)
+			info("kernel '%s' (%s) has no buffered_iomap: iomap cells will read "
+			     "\"not measured\"",
+			     bk->name, jstr(k->meta, "release"));
+	}
+	return 0;
+}
+
+static const struct kctx *kernel_of(const struct runner *r, const char *name)
+{
+	for (size_t i = 0; i < r->m.nkernels; i++)
+		if (!strcmp(r->kernels[i].bk->name, name))
+			return &r->kernels[i];
+	return NULL;
+}
+
+static int prepare_image(struct runner *r)
+{
+	struct image_opts io = {0};
+
+	if (image_build(&io, &r->image_key) < 0)
+		return error("the guest image could not be built (see above)");
+	r->image_meta = image_meta(r->image_key);
+	return r->image_meta ? 0 : -1;
+}
+
+/* ---- the run's metadata ---- */
+
+static json_t *run_meta(struct runner *r)
+{
+	json_t *kernels = json_object();
+	char *qv = vm_qemu_version();
+	char *now = iso_time_now();
+	char *ver = run_capture(NULL, "sh", "-c",
+	                        "git -C \"$IOLAB_HOME\" describe --always --dirty 2>/dev/null || "
+	                        "echo unknown",
+	                        NULL);
+	json_t *j;
+
+	for (size_t i = 0; i < r->m.nkernels; i++)
+		json_object_set(kernels, r->kernels[i].bk->name, r->kernels[i].meta);
+	j = json_pack("{s:s, s:s, s:s, s:o, s:s, s:o, s:O, s:s, s:o, s:{s:s?}, s:s?}", "run_id",
+	              r->run_id, "created", now, "iolab_version", ver ? ver : "unknown", "matrix",
+	              matrix_to_json(&r->m), "matrix_file", r->m.path, "kernels", kernels, "image",
+	              r->image_meta, "qemu_version", qv, "host", host_json(), "vm", "accel",
+	              r->accel, "series", r->m.series);
+	free(qv);
+	free(now);
+	free(ver);
+	return j;
+}
+
+/* ---- one VM group ---- */
+
+static int group_boot(struct runner *r, struct group_vm *g, const struct bench_group *grp)
+{
+	struct vm_config cfg;
+	json_t *resp = NULL;
+	char *gdir;
+
+	vm_config_defaults(&cfg);
+	cfg.kernel = g->k->key;
+	cfg.image = r->image_key;
+	vm_device_parse(grp->device, &cfg.device);
+	cfg.disks = 1;
+	cfg.disk_size = r->m.disk_size;
+	cfg.backing = r->m.backing;
+	cfg.mem = r->m.guest_mem;
+	cfg.cpus = (int)r->m.guest_cpus;
+	cfg.accel = r->accel ? r->accel : (r->o->accel ? r->o->accel : "auto");
+	gdir = xasprintf("%s/vm%s%d", g->dir, g->restarts ? "-restart" : "", g->restarts);
+	cfg.run_dir = gdir;
+	if (vm_start(&cfg, &g->vm) < 0) {
+		free(gdir);
+		return -1;
+	}
+	free(gdir);
+	g->up = true;
+	g->problems_seen = 0;
+	if (!r->accel) {
+		r->accel = xstrdup(g->vm.accel);
+		store_set_run_status(r->st, r->run_id, "running");
+	}
+	if (vm_mkfs(&g->vm, "ext4", g->vm.disks[0].guest_path, g->fs->mkfs) < 0)
+		return -1;
+	/* Whether this fio passes RWF_DONTCACHE for uncached=1 decides the uncached cells. */
+	if (vm_op(&g->vm, 30, &resp, "run", "{s:[s,s], s:f}", "argv", "fio", "--enghelp=pvsync2",
+	          "timeout", 20.0) == 0)
+		g->fio_uncached_ok = bench_fio_uncached_ok(jstr(resp, "stdout"));
+	json_decref(resp);
+	resp = NULL;
+	if (vm_op(&g->vm, 30, &resp, "run", "{s:[s,s], s:f}", "argv", "fio", "--version", "timeout",
+	          20.0) == 0) {
+		free(g->fio_version);
+		g->fio_version = xstrdup(trim((char *)jstr(resp, "stdout")));
+	}
+	json_decref(resp);
+	{
+		json_t *meta = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:s?, s:b}", "kernel",
+		                         g->k->bk->name, "kernel_key", g->k->key, "image_key",
+		                         r->image_key, "device", grp->device, "fs_config",
+		                         g->fs->name, "vm", vm_describe(&g->vm), "fio_version",
+		                         g->fio_version, "fio_uncached_ok", g->fio_uncached_ok);
+
+		store_set_group(r->st, r->run_id, grp->id, meta);
+		json_decref(meta);
+	}
+	return 0;
+}
+
+static void group_down(struct group_vm *g)
+{
+	if (g->up)
+		vm_stop(&g->vm);
+	g->up = false;
+}
+
+/* ---- one sample ---- */
+
+struct sample_ctx {
+	struct runner *r;
+	struct group_vm *g;
+	const struct cell *c;
+	int rep;
+	json_t *evidence;
+	struct strbuf why; /* the first failure, one line */
+	bool vm_lost;
+	struct fio_result fio;
+	bool have_fio;
+};
+
+static void fail(struct sample_ctx *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void fail(struct sample_ctx *s, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+
+	if (s->why.len)
+		return;
+	va_start(ap, fmt);
+	msg = xvasprintf(fmt, ap);
+	va_end(ap);
+	sb_adds(&s->why, msg);
+	free(msg);
+}
+
+/* One agent op; a lost guest marks the sample and the VM. */
+static json_t *op(struct sample_ctx *s, double timeout, const char *name, const char *fmt, ...)
+{
+	json_t *req, *resp = NULL;
+	json_error_t err;
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	req = fmt ? json_vpack_ex(&err, 0, fmt, ap) : json_object();
+	va_end(ap);
+	if (!req)
+		die("internal: bad request for %s: %s", name, err.text);
+	json_object_set_new(req, "op", json_string(name));
+	rc = vm_call(&s->g->vm, req, timeout, &resp);
+	if (rc != 0) {
+		/* A guest that does not answer in time is as good as lost: reboot it. */
+		s->vm_lost = true;
+		fail(s, "the guest did not answer %s (%s)", name,
+		     rc == VM_KERNEL_FATAL  ? "the kernel crashed"
+		     : rc == VM_QEMU_EXITED ? "QEMU exited"
+		                            : agent_strerror(rc));
+		return NULL;
+	}
+	if (!json_is_true(json_object_get(resp, "ok"))) {
+		fail(s, "%s failed in the guest: %s", name, jstr(resp, "error"));
+		json_decref(resp);
+		return NULL;
+	}
+	return resp;
+}
+
+/* Runs argv in the guest; 0 when it exited 0. */
+static int guest_run(struct sample_ctx *s, double timeout, json_t *argv, const char *what)
+{
+	json_t *resp = op(s, timeout + 30, "run", "{s:o, s:f}", "argv", argv, "timeout", timeout);
+	int ret = -1;
+
+	if (!resp)
+		return -1;
+	if (json_is_true(json_object_get(resp, "timed_out")))
+		fail(s, "%s exceeded %.0f s", what, timeout);
+	else if (json_integer_value(json_object_get(resp, "exit")) != 0) {
+		char *err = xstrdup(jstr(resp, "stderr"));
+		char *t = trim(err);
+		char *nl = strrchr(t, '\n');
+
+		fail(s, "%s exited %lld: %s", what,
+		     json_integer_value(json_object_get(resp, "exit")), nl ? nl + 1 : t);
+		free(err);
+	} else {
+		ret = 0;
+	}
+	json_decref(resp);
+	return ret;
+}
+
+static int64_t cached_kb(struct sample_ctx *s)
+{
+	json_t *resp = op(s, 30, "meminfo", NULL);
+	int64_t kb = -1;
+
+	if (resp) {
+		kb = json_integer_value(
+		        json_object_get(json_object_get(resp, "meminfo"), "Cached"));
+		json_decref(resp);
+	}
+	return kb;
+}
+
+static bool has_token(const char *opts, const char *tok)
+{
+	struct strvec sv = STRVEC_INIT;
+	bool has;
+
+	sv_split(&sv, opts ? opts : "", ", \n");
+	has = sv_contains(&sv, tok);
+	sv_clear(&sv);
+	return has;
+}
+
+/*
+ * The path's own mount option, or NULL: on a kernel without the series the
+ * buffer_head path is simply the default and its option does not exist.
+ */
+static const char *path_option(const struct runner *r, const struct kctx *k, const char *path)
+{
+	if (!k->has_series || !r->have_series_manifest)
+		return NULL;
+	return !strcmp(path, "iomap") ? r->series.enable_option : r->series.disable_option;
+}
+
+static char *mount_options(const struct runner *r, const struct group_vm *g, const char *path)
+{
+	const char *popt = path_option(r, g->k, path);
+	const char *extra = g->fs->mount ? g->fs->mount : "";
+
+	if (!popt)
+		return xstrdup(extra);
+	return xasprintf("%s%s%s", extra, *extra ? "," : "", popt);
+}
+
+static void check_path_option(struct sample_ctx *s, const struct mount_result *mr)
+{
+	const struct runner *r = s->r;
+	const char *popt = path_option(r, s->g->k, s->c->path);
+	const char *eff = mr->ext4_options ? mr->ext4_options : mr->proc_mounts;
+	bool iomap_on = has_token(eff, r->have_series_manifest ? r->series.enable_option
+	                                                       : "buffered_iomap");
+	bool want_iomap = !strcmp(s->c->path, "iomap");
+
+	json_object_set_new(s->evidence, "mount", json_string(mr->proc_mounts));
+	json_object_set_new(s->evidence, "ext4_options",
+	                    mr->ext4_options ? json_string(mr->ext4_options) : json_null());
+	json_object_set_new(s->evidence, "path_option", popt ? json_string(popt) : json_null());
+	json_object_set_new(s->evidence, "path_option_in_effect",
+	                    json_boolean(iomap_on == want_iomap));
+	if (iomap_on != want_iomap)
+		fail(s, "the effective mount options (%s) do not select the %s path", eff,
+		     s->c->path);
+}
+
+/* iomap's buffered-I/O tracepoints fired on iomap cells, and only there. */
+static void check_trace(struct sample_ctx *s, json_t *counts)
+{
+	json_t *by = json_object_get(counts, "by_event");
+	const char *name;
+	json_t *v;
+	json_int_t buffered = 0;
+	bool want = !strcmp(s->c->path, "iomap");
+
+	json_object_foreach(by, name, v)
+	{
+		/* Direct I/O goes through iomap on ext4 either way; it proves nothing. */
+		if (strstr(name, "iomap_dio"))
+			continue;
+		buffered += json_integer_value(v);
+	}
+	json_object_set_new(s->evidence, "iomap_events",
+	                    json_pack("{s:I, s:I, s:O}", "total",
+	                              json_integer_value(json_object_get(counts, "total")),
+	                              "buffered", buffered, "by_event", by ? by : json_object()));
+	json_object_set_new(s->evidence, "iomap_expected", json_string(want ? "fired" : "none"));
+	if (want && buffered == 0)
+		fail(s, "no iomap buffered-I/O tracepoint fired: the iomap path was not in effect");
+	if (!want && buffered > 0)
+		fail(s, "%lld iomap buffered-I/O tracepoints fired on a buffer_head cell",
+		     (long long)buffered);
+}
+
+static void save_text(const char *path, const char *text)
+{
+	if (write_str(path, text ? text : "") < 0)
+		warn("cannot save %s: %s", path, strerror(errno));
+}
+
+static void run_sample(struct sample_ctx *s, const char *sample_base)
+{
+	const struct runner *r = s->r;
+	struct group_vm *g = s->g;
+	const struct bench_workload *w = s->c->workload;
+	const char *dev = g->vm.disks[0].guest_path;
+	char *file = xasprintf("%s/iolab-%s.dat", GUEST_DIR, w->name);
+	char *opts = mount_options(r, g, s->c->path);
+	char *job = bench_fio_job(w, s->c->bs, r->m.file_size, r->m.runtime, file);
+	char *job_path = xasprintf("%s.fio", sample_base);
+	char *json_path = xasprintf("%s.json", sample_base);
+	struct mount_result mr = {0};
+	json_t *resp, *old_sysctls = json_object();
+	int64_t before = -1, after = -1;
+	bool mounted = false;
+
+	save_text(job_path, job);
+	json_object_set_new(s->evidence, "fio_version",
+	                    g->fio_version ? json_string(g->fio_version) : json_null());
+	json_object_set_new(s->evidence, "file_size", json_integer(r->m.file_size));
+	if (!job) {
+		fail(s, "no fio job for %s", w->name);
+		goto out;
+	}
+	if (!strcmp(w->name, "uncached_write") && !g->fio_uncached_ok) {
+		fail(s, "the guest's fio (%s) does not map uncached=1 to RWF_DONTCACHE",
+		     g->fio_version ? g->fio_version : "?");
+		goto out;
+	}
+	if (vm_mount(&g->vm, dev, GUEST_DIR, "ext4", opts, &mr) < 0) {
+		fail(s, "mount -o %s failed (see above)", *opts ? opts : "defaults");
+		goto out;
+	}
+	mounted = true;
+	check_path_option(s, &mr);
+
+	/* Prepare the file the job works on. */
+	if (w->prepare == BENCH_PREP_SPARSE) {
+		char size[32];
+
+		snprintf(size, sizeof(size), "%lld", (long long)r->m.file_size);
+		guest_run(s, 60, json_pack("[s,s,s,s]", "truncate", "-s", size, file), "truncate");
+	} else if (w->prepare == BENCH_PREP_WRITTEN) {
+		char *prep = bench_fio_prepare_job(r->m.file_size, file);
+		json_t *argv = json_array();
+		struct strvec fa = STRVEC_INIT;
+
+		if ((resp = op(s, 30, "write_file", "{s:s, s:s}", "path", GUEST_PREP, "data",
+		               prep)))
+			json_decref(resp);
+		bench_fio_argv(&fa, GUEST_PREP, "/tmp/iolab-prep.json");
+		for (size_t i = 0; i < fa.n; i++)
+			json_array_append_new(argv, json_string(fa.v[i]));
+		guest_run(s, 1800, argv, "writing the test file");
+		sv_clear(&fa);
+		free(prep);
+	}
+	if (!s->why.len && w->drop_caches &&
+	    (resp = op(s, 120, "drop_caches", "{s:i}", "value", 3)))
+		json_decref(resp);
+	if (s->why.len)
+		goto out;
+
+	if (w->hold_writeback) {
+		for (size_t i = 0; i < bench_nwriteback_sysctls; i++) {
+			const struct bench_sysctl *sc = &bench_writeback_sysctls[i];
+
+			resp = op(s, 30, "sysctl_set", "{s:s, s:s}", "name", sc->name, "value",
+			          sc->value);
+			if (!resp)
+				goto out;
+			json_object_set(old_sysctls, sc->name, json_object_get(resp, "old"));
+			json_decref(resp);
+		}
+	}
+	if ((resp = op(s, 30, "write_file", "{s:s, s:s}", "path", GUEST_JOB, "data", job)))
+		json_decref(resp);
+	before = cached_kb(s);
+	{
+		/* The kernel's dev_t encoding (major << 20 | minor): only the disk under test
+		 * counts. */
+		char filter[64];
+
+		snprintf(filter, sizeof(filter), "dev == %u", (mr.major << 20) | mr.minor);
+		resp = op(s, 30, "trace_start", "{s:[s], s:s}", "events", "iomap", "filter",
+		          filter);
+		json_decref(resp);
+	}
+	if (s->why.len)
+		goto out;
+	{
+		struct strvec fa = STRVEC_INIT;
+		json_t *argv = json_array();
+
+		bench_fio_argv(&fa, GUEST_JOB, GUEST_OUT);
+		for (size_t i = 0; i < fa.n; i++)
+			json_array_append_new(argv, json_string(fa.v[i]));
+		guest_run(s, (double)r->m.runtime + 300, argv, "fio");
+		sv_clear(&fa);
+	}
+	if ((resp = op(s, 60, "trace_stop", NULL))) {
+		check_trace(s, resp);
+		json_decref(resp);
+	}
+	after = cached_kb(s);
+	json_object_set_new(s->evidence, "page_cache_kb",
+	                    json_pack("{s:I, s:I, s:I}", "before", (json_int_t)before, "after",
+	                              (json_int_t)after, "delta", (json_int_t)(after - before)));
+	if (!strcmp(w->name, "uncached_write") && before >= 0 && after >= 0) {
+		/* An uncached write leaves page cache roughly flat: under a quarter of the file. */
+		bool flat_ok = (after - before) * 1024 < r->m.file_size / 4;
+
+		json_object_set_new(s->evidence, "page_cache_flat", json_boolean(flat_ok));
+		if (!flat_ok)
+			fail(s,
+			     "page cache grew by %lld KiB during an uncached write of %lld KiB: "
+			     "RWF_DONTCACHE was not in effect",
+			     (long long)(after - before), (long long)(r->m.file_size / 1024));
+	}
+	if ((resp = op(s, 60, "read_file", "{s:s}", "path", GUEST_OUT))) {
+		const char *text = jstr(resp, "data");
+
+		save_text(json_path, text);
+		if (fio_parse_json(text, w, json_path, &s->fio) == 0)
+			s->have_fio = true;
+		else
+			fail(s, "fio's JSON output could not be read (%s)", json_path);
+		json_decref(resp);
+	}
+out:
+	if (json_object_size(old_sysctls) && !s->vm_lost) {
+		const char *name;
+		json_t *v;
+
+		json_object_foreach(old_sysctls, name, v)
+		{
+			json_t *rr = NULL;
+
+			if (json_is_string(v))
+				vm_op(&g->vm, 30, &rr, "sysctl_set", "{s:s, s:s}", "name", name,
+				      "value", json_string_value(v));
+			json_decref(rr);
+		}
+	}
+	if (mounted && !s->vm_lost) {
+		json_t *rr = NULL;
+
+		vm_op(&g->vm, 120, &rr, "run", "{s:[s,s,s], s:f}", "argv", "rm", "-f", file,
+		      "timeout", 100.0);
+		json_decref(rr);
+		if (vm_umount(&g->vm, GUEST_DIR) < 0)
+			fail(s, "umount failed after the sample");
+	}
+	mount_result_free(&mr);
+	json_decref(old_sysctls);
+	free(file);
+	free(opts);
+	free(job);
+	free(job_path);
+	free(json_path);
+}
+
+/* New console problems since the last sample belong to this one. */
+static void check_console(struct sample_ctx *s)
+{
+	struct group_vm *g = s->g;
+	json_t *probs = g->vm.console.problems;
+	size_t n;
+
+	console_poll(&g->vm.console);
+	n = json_array_size(probs);
+	if (n > g->problems_seen) {
+		json_t *p = json_array_get(probs, g->problems_seen);
+
+		json_object_set(s->evidence, "console_problem", p);
+		fail(s, "kernel %s during the sample: %s", jstr(p, "kind"), jstr(p, "line"));
+	}
+	g->problems_seen = n;
+}
+
+static void store_sample(struct sample_ctx *s, const char *sample_base, double wall)
+{
+	struct runner *r = s->r;
+	char *job_path = xasprintf("%s.fio", sample_base);
+	char *json_path = xasprintf("%s.json", sample_base);
+	struct sample smp = {0};
+	double fio_s = s->have_fio ? (double)s->fio.runtime_ms / 1000.0 : 0;
+
+	smp.run_id = r->run_id;
+	smp.cell_id = s->c->id;
+	smp.rep = s->rep;
+	smp.ok = !s->why.len && s->have_fio;
+	smp.failure = s->why.len ? s->why.buf : (s->have_fio ? NULL : "no fio result");
+	smp.mib_s = s->have_fio ? s->fio.mib_s : 0;
+	smp.bw_bytes = s->have_fio ? s->fio.bw_bytes : 0;
+	smp.io_bytes = s->have_fio ? s->fio.io_bytes : 0;
+	smp.runtime_ms = s->have_fio ? s->fio.runtime_ms : 0;
+	smp.fio_version = s->have_fio ? s->fio.version : s->g->fio_version;
+	smp.job_path = job_path;
+	smp.json_path = json_path;
+	smp.evidence = s->evidence;
+	smp.overhead_s = wall - fio_s;
+	smp.host = r->host;
+	smp.accel = s->g->vm.accel;
+	if (store_add_sample(r->st, &smp) < 0)
+		warn("sample %s r%d could not be stored", s->c->id, s->rep);
+	if (smp.ok) {
+		r->overheads = xrealloc(r->overheads, (r->noverheads + 1) * sizeof(double));
+		r->overheads[r->noverheads++] = smp.overhead_s;
+	} else {
+		r->failed++;
+		store_set_cell_status(r->st, r->run_id, s->c->id, "failed", s->why.buf);
+		if (!r->tty || iolab_quiet)
+			warn("%s r%d failed: %s", s->c->id, s->rep, smp.failure);
+	}
+	free(job_path);
+	free(json_path);
+}
+
+/* ---- groups ---- */
+
+static int run_group(struct runner *r, const struct bench_group *grp)
+{
+	struct group_vm g = {0};
+	char *fl = flat(grp->id);
+	char *gdir = xasprintf("%s/%s", r->run_dir, fl);
+	char *sdir = xasprintf("%s/samples", gdir);
+	bool booted = false;
+
+	g.k = kernel_of(r, grp->kernel);
+	g.fs = matrix_fs(&r->m, grp->fs);
+	g.dir = gdir;
+	mkdir_p(sdir);
+	for (size_t i = 0; i < grp->nsteps; i++) {
+		const struct bench_step *st = &grp->steps[i];
+		const struct cell *c = &r->cells[st->cell];
+		struct sample_ctx s = {.r = r, .g = &g, .c = c, .rep = st->rep};
+		char *cf, *base, *label;
+		double t0;
+
+		if (!strcmp(c->path, "iomap") && !g.k->has_series)
+			continue; /* not measured; counted in total already */
+		if (store_have_sample(r->st, r->run_id, c->id, st->rep) == 1) {
+			r->done++;
+			continue;
+		}
+		label = xasprintf("%s r%d", c->id, st->rep);
+		progress(r, label);
+		if (!g.up) {
+			if (g.restarts > MAX_RESTARTS || (booted && g.restarts == MAX_RESTARTS)) {
+				free(label);
+				break;
+			}
+			if (group_boot(r, &g, grp) < 0) {
+				group_down(&g);
+				g.restarts++;
+				error("group %s: boot %d failed; its samples are marked failed",
+				      grp->id, g.restarts);
+				if (g.restarts > MAX_RESTARTS) {
+					free(label);
+					break;
+				}
+				i--;
+				free(label);
+				continue;
+			}
+			booted = true;
+		}
+		cf = flat(c->id);
+		base = xasprintf("%s/%s.r%d", sdir, cf, st->rep);
+		s.evidence = json_object();
+		t0 = now_seconds();
+		run_sample(&s, base);
+		check_console(&s);
+		store_sample(&s, base, now_seconds() - t0);
+		r->done++;
+		if (s.vm_lost) {
+			warn("group %s: the guest was lost during %s r%d; rebooting it", grp->id,
+			     c->id, st->rep);
+			group_down(&g);
+			g.restarts++;
+		}
+		json_decref(s.evidence);
+		fio_result_free(&s.fio);
+		sb_release(&s.why);
+		free(cf);
+		free(base);
+		free(label);
+	}
+	if (g.up && json_array_size(g.vm.console.problems))
+		warn("group %s: the kernel reported problems; see %s/console.log", grp->id,
+		     g.vm.run_dir);
+	group_down(&g);
+	free(g.fio_version);
+	free(fl);
+	free(gdir);
+	free(sdir);
+	return 0;
+}
+
+static void mark_cells(struct runner *r)
+{
+	for (size_t i = 0; i < r->ncells; i++) {
+		const struct cell *c = &r->cells[i];
+		const struct kctx *k = kernel_of(r, c->kernel);
+
+		if (!strcmp(c->path, "iomap") && !k->has_series)
+			store_set_cell_status(r->st, r->run_id, c->id, "not-measured",
+			                      "kernel has no buffered_iomap");
+	}
+}
+
+static int finish_cells(struct runner *r)
+{
+	/* Cells with all their samples good are ok; failed ones were marked as they failed. */
+	for (size_t i = 0; i < r->ncells; i++) {
+		const struct cell *c = &r->cells[i];
+		int good = 0;
+
+		if (!strcmp(c->path, "iomap") && !kernel_of(r, c->kernel)->has_series)
+			continue;
+		for (long rep = 0; rep < r->m.repetitions; rep++)
+			good += store_have_sample(r->st, r->run_id, c->id, (int)rep) == 1;
+		if (good == r->m.repetitions)
+			store_set_cell_status(r->st, r->run_id, c->id, "ok", NULL);
+		else if (good < r->m.repetitions)
+			store_set_cell_status(r->st, r->run_id, c->id, "failed",
+			                      "not every repetition produced a good sample");
+	}
+	return 0;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void print_overhead(struct runner *r)
+{
+	double med;
+
+	if (!r->noverheads)
+		return;
+	qsort(r->overheads, r->noverheads, sizeof(double), cmp_double);
+	med = r->noverheads % 2
+	              ? r->overheads[r->noverheads / 2]
+	              : (r->overheads[r->noverheads / 2 - 1] + r->overheads[r->noverheads / 2]) / 2;
+	printf("lab overhead per sample (all but fio's runtime): median %.2f s over %zu samples "
+	       "(target <= 1 s)\n",
+	       med, r->noverheads);
+}
+
+static void runner_free(struct runner *r)
+{
+	if (r->kernels) {
+		for (size_t i = 0; i < r->m.nkernels; i++) {
+			free(r->kernels[i].key);
+			json_decref(r->kernels[i].meta);
+		}
+		free(r->kernels);
+	}
+	if (r->have_series_manifest)
+		series_free(&r->series);
+	cells_free(r->cells, r->ncells);
+	bench_groups_free(r->groups, r->ngroups);
+	matrix_free(&r->m);
+	free(r->image_key);
+	json_decref(r->image_meta);
+	if (r->st)
+		store_close(r->st);
+	free(r->run_dir);
+	free(r->host);
+	free(r->accel);
+	free(r->overheads);
+}
+
+static int load_series(struct runner *r)
+{
+	char *root, *dir;
+	int ret;
+
+	if (!r->m.series)
+		return 0;
+	root = series_root();
+	if (!root)
+		return error("cannot find kernel-patches/ (set IOLAB_HOME)");
+	dir = path_join(root, r->m.series);
+	ret = series_load(dir, &r->series);
+	r->have_series_manifest = ret == 0;
+	free(root);
+	free(dir);
+	return ret;
+}
+
+static void apply_overrides(struct runner *r)
+{
+	if (r->o->runtime > 0)
+		r->m.runtime = r->o->runtime;
+	if (r->o->reps > 0)
+		r->m.repetitions = r->o->reps;
+}
+
+static int open_run(struct runner *r)
+{
+	const struct bench_opts *o = r->o;
+
+	if (store_open(o->db ? o->db : STORE_DEFAULT_PATH, &r->st) < 0)
+		return -1;
+	if (o->resume) {
+		struct run_info ri;
+
+		if (store_run_info(r->st, o->resume, &ri) < 0)
+			return error("no run '%s' in %s to resume", o->resume,
+			             o->db ? o->db : STORE_DEFAULT_PATH);
+		if (strcmp(ri.matrix_sha256, r->m.sha256)) {
+			run_info_free(&ri);
+			return error(
+			        "%s changed since run %s started; resume it with the matrix it "
+			        "was started with",
+			        r->m.path, o->resume);
+		}
+		{
+			json_t *mm = json_object_get(ri.meta, "matrix");
+			json_int_t rt = json_integer_value(json_object_get(mm, "runtime"));
+			json_int_t reps = json_integer_value(json_object_get(mm, "repetitions"));
+
+			/* A resumed run keeps the runtime and repetitions it started with. */
+			if (rt > 0)
+				r->m.runtime = (long)rt;
+			if (reps > 0)
+				r->m.repetitions = (long)reps;
+		}
+		r->run_id = xstrdup(ri.run_id);
+		run_info_free(&ri);
+		info("resuming run %s", r->run_id);
+		return 0;
+	}
+	r->run_id = store_new_run_id(r->st, r->m.name);
+	return 0;
+}
+
+int bench_run(const struct bench_opts *o, char **run_id)
+{
+	struct runner r = {.o = o};
+	json_t *meta;
+	int ret = -1;
+
+	r.tty = isatty(STDERR_FILENO);
+	r.host = host_cpu_model();
+	if (matrix_load(o->matrix, &r.m) < 0)
+		return -1;
+	apply_overrides(&r);
+	if (load_series(&r) < 0)
+		goto out;
+	r.ncells = matrix_expand(&r.m, &r.cells);
+	if (open_run(&r) < 0)
+		goto out;
+	/* Before the long steps: Ctrl-C from here on leaves a resumable run. */
+	if (prepare_kernels(&r) < 0 || prepare_image(&r) < 0)
+		goto out;
+	r.run_dir = xasprintf("%s/%s", o->results ? o->results : "results", r.run_id);
+	if (mkdir_p(r.run_dir) < 0) {
+		error("cannot create %s: %s", r.run_dir, strerror(errno));
+		goto out;
+	}
+	if (!o->resume) {
+		meta = run_meta(&r);
+		if (store_create_run(r.st, r.run_id, &r.m, meta) < 0) {
+			json_decref(meta);
+			goto out;
+		}
+		{
+			char *p = xasprintf("%s/run.json", r.run_dir);
+			char *text = json_dumps(meta, JSON_INDENT(2) | JSON_SORT_KEYS);
+
+			save_text(p, text);
+			free(text);
+			free(p);
+		}
+		json_decref(meta);
+		{
+			char *p = xasprintf("%s/matrix.conf", r.run_dir);
+
+			copy_file(r.m.path, p);
+			free(p);
+		}
+	}
+	if (store_add_cells(r.st, r.run_id, r.cells, r.ncells) < 0)
+		goto out;
+	mark_cells(&r);
+	r.ngroups = bench_schedule(&r.m, r.cells, r.ncells, &r.groups);
+	for (size_t gi = 0; gi < r.ngroups; gi++)
+		for (size_t i = 0; i < r.groups[gi].nsteps; i++) {
+			const struct cell *c = &r.cells[r.groups[gi].steps[i].cell];
+
+			if (strcmp(c->path, "iomap") || kernel_of(&r, c->kernel)->has_series)
+				r.total++;
+		}
+	printf("run %s: %zu cells, %zu samples to take (%s)\n", r.run_id, r.ncells, r.total,
+	       r.m.path);
+	fflush(stdout);
+	r.t0 = now_seconds();
+	for (size_t gi = 0; gi < r.ngroups; gi++)
+		run_group(&r, &r.groups[gi]);
+	progress_end(&r);
+	finish_cells(&r);
+	store_set_run_status(r.st, r.run_id, r.failed ? "done-with-failures" : "done");
+	printf("run %s: %zu samples, %zu failed, %.0f s; results in %s and %s\n", r.run_id, r.done,
+	       r.failed, now_seconds() - r.t0, r.run_dir, o->db ? o->db : STORE_DEFAULT_PATH);
+	print_overhead(&r);
+	if (run_id)
+		*run_id = xstrdup(r.run_id);
+	ret = r.failed ? 1 : 0;
+out:
+	runner_free(&r);
+	return ret;
+}
