@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_evidence.h"
 #include "image.h"
 #include "kernel.h"
 #include "run_command.h"
@@ -52,7 +53,7 @@ struct runner {
 	char *host;
 	char *accel; /* settled after the first boot, so later boots skip the KVM probe */
 	/* Progress. */
-	size_t total, done, failed;
+	size_t total, done, failed, taken;
 	double t0;
 	bool tty;
 	/* Overheads of the samples taken in this invocation. */
@@ -387,17 +388,6 @@ static int64_t cached_kb(struct sample_ctx *s)
 	return kb;
 }
 
-static bool has_token(const char *opts, const char *tok)
-{
-	struct strvec sv = STRVEC_INIT;
-	bool has;
-
-	sv_split(&sv, opts ? opts : "", ", \n");
-	has = sv_contains(&sv, tok);
-	sv_clear(&sv);
-	return has;
-}
-
 /*
  * The path's own mount option, or NULL: on a kernel without the series the
  * buffer_head path is simply the default and its option does not exist.
@@ -419,52 +409,26 @@ static char *mount_options(const struct runner *r, const struct group_vm *g, con
 	return xasprintf("%s%s%s", extra, *extra ? "," : "", popt);
 }
 
+static void fail_with(struct sample_ctx *s, char *why)
+{
+	if (why)
+		fail(s, "%s", why);
+	free(why);
+}
+
 static void check_path_option(struct sample_ctx *s, const struct mount_result *mr)
 {
 	const struct runner *r = s->r;
 	const char *popt = path_option(r, s->g->k, s->c->path);
 	const char *eff = mr->ext4_options ? mr->ext4_options : mr->proc_mounts;
-	bool iomap_on = has_token(eff, r->have_series_manifest ? r->series.enable_option
-	                                                       : "buffered_iomap");
-	bool want_iomap = !strcmp(s->c->path, "iomap");
 
 	json_object_set_new(s->evidence, "mount", json_string(mr->proc_mounts));
 	json_object_set_new(s->evidence, "ext4_options",
-	                    mr->ext4_options ? json_string(mr->ext4_options) : json_null());
+			    mr->ext4_options ? json_string(mr->ext4_options) : json_null());
 	json_object_set_new(s->evidence, "path_option", popt ? json_string(popt) : json_null());
-	json_object_set_new(s->evidence, "path_option_in_effect",
-	                    json_boolean(iomap_on == want_iomap));
-	if (iomap_on != want_iomap)
-		fail(s, "the effective mount options (%s) do not select the %s path", eff,
-		     s->c->path);
-}
-
-/* iomap's buffered-I/O tracepoints fired on iomap cells, and only there. */
-static void check_trace(struct sample_ctx *s, json_t *counts)
-{
-	json_t *by = json_object_get(counts, "by_event");
-	const char *name;
-	json_t *v;
-	json_int_t buffered = 0;
-	bool want = !strcmp(s->c->path, "iomap");
-
-	json_object_foreach(by, name, v)
-	{
-		/* Direct I/O goes through iomap on ext4 either way; it proves nothing. */
-		if (strstr(name, "iomap_dio"))
-			continue;
-		buffered += json_integer_value(v);
-	}
-	json_object_set_new(s->evidence, "iomap_events",
-	                    json_pack("{s:I, s:I, s:O}", "total",
-	                              json_integer_value(json_object_get(counts, "total")),
-	                              "buffered", buffered, "by_event", by ? by : json_object()));
-	json_object_set_new(s->evidence, "iomap_expected", json_string(want ? "fired" : "none"));
-	if (want && buffered == 0)
-		fail(s, "no iomap buffered-I/O tracepoint fired: the iomap path was not in effect");
-	if (!want && buffered > 0)
-		fail(s, "%lld iomap buffered-I/O tracepoints fired on a buffer_head cell",
-		     (long long)buffered);
+	fail_with(s, evidence_check_path(s->evidence, !strcmp(s->c->path, "iomap"), eff,
+					 r->have_series_manifest ? r->series.enable_option
+								 : "buffered_iomap"));
 }
 
 static void save_text(const char *path, const char *text)
@@ -574,24 +538,15 @@ static void run_sample(struct sample_ctx *s, const char *sample_base)
 		sv_clear(&fa);
 	}
 	if ((resp = op(s, 60, "trace_stop", NULL))) {
-		check_trace(s, resp);
+		fail_with(s, evidence_check_trace(s->evidence, !strcmp(s->c->path, "iomap"), resp));
 		json_decref(resp);
 	}
 	after = cached_kb(s);
 	json_object_set_new(s->evidence, "page_cache_kb",
 	                    json_pack("{s:I, s:I, s:I}", "before", (json_int_t)before, "after",
 	                              (json_int_t)after, "delta", (json_int_t)(after - before)));
-	if (!strcmp(w->name, "uncached_write") && before >= 0 && after >= 0) {
-		/* An uncached write leaves page cache roughly flat: under a quarter of the file. */
-		bool flat_ok = (after - before) * 1024 < r->m.file_size / 4;
-
-		json_object_set_new(s->evidence, "page_cache_flat", json_boolean(flat_ok));
-		if (!flat_ok)
-			fail(s,
-			     "page cache grew by %lld KiB during an uncached write of %lld KiB: "
-			     "RWF_DONTCACHE was not in effect",
-			     (long long)(after - before), (long long)(r->m.file_size / 1024));
-	}
+	if (!strcmp(w->name, "uncached_write"))
+		fail_with(s, evidence_check_uncached(s->evidence, before, after, r->m.file_size));
 	if ((resp = op(s, 60, "read_file", "{s:s}", "path", GUEST_OUT))) {
 		const char *text = jstr(resp, "data");
 
@@ -749,6 +704,7 @@ static int run_group(struct runner *r, const struct bench_group *grp)
 		check_console(&s);
 		store_sample(&s, base, now_seconds() - t0);
 		r->done++;
+		r->taken++;
 		if (s.vm_lost) {
 			warn("group %s: the guest was lost during %s r%d; rebooting it", grp->id,
 			     c->id, st->rep);
@@ -982,8 +938,10 @@ int bench_run(const struct bench_opts *o, char **run_id)
 	progress_end(&r);
 	finish_cells(&r);
 	store_set_run_status(r.st, r.run_id, r.failed ? "done-with-failures" : "done");
-	printf("run %s: %zu samples, %zu failed, %.0f s; results in %s and %s\n", r.run_id, r.done,
-	       r.failed, now_seconds() - r.t0, r.run_dir, o->db ? o->db : STORE_DEFAULT_PATH);
+	printf("run %s: %zu samples taken (%zu already stored), %zu failed, %.0f s; results in %s "
+	       "and %s\n",
+	       r.run_id, r.taken, r.done - r.taken, r.failed, now_seconds() - r.t0, r.run_dir,
+	       o->db ? o->db : STORE_DEFAULT_PATH);
 	print_overhead(&r);
 	if (run_id)
 		*run_id = xstrdup(r.run_id);

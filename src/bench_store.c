@@ -416,8 +416,21 @@ int store_add_sample(struct store *st, const struct sample *x)
 		bind_text(s, 16, x->accel);
 		bind_text(s, 17, x->created ? x->created : now);
 	}
-	if (ret == 0)
-		ret = run_stmt(st, s, "add a sample (stored already, or its cell not added?)");
+	if (ret == 0 && s && sqlite3_step(s) != SQLITE_DONE) {
+		int code = sqlite3_extended_errcode(st->db);
+
+		if (code == SQLITE_CONSTRAINT_PRIMARYKEY)
+			ret = error("results store %s: run %s has a good sample %d of %s already",
+			            st->path, x->run_id, x->rep, x->cell_id);
+		else if (code == SQLITE_CONSTRAINT_FOREIGNKEY)
+			ret = error("results store %s: run %s has no cell %s (add its cells first)",
+			            st->path, x->run_id, x->cell_id);
+		else
+			ret = db_error(st, "add a sample");
+	} else if (ret == 0 && !s) {
+		ret = -1;
+	}
+	sqlite3_finalize(s);
 	free(now);
 	return finish(st, ret);
 }

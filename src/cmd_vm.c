@@ -6,6 +6,7 @@
 
 #include "commands.h"
 #include "opts.h"
+#include "bench_evidence.h"
 #include "report_stats.h"
 #include "vm.h"
 
@@ -26,6 +27,7 @@ struct vm_args {
 	char *mount;
 	char *cmdline;
 	char *agent_op;
+	char *trace;
 };
 
 #define VM_COMMON_OPTS                                                                          \
@@ -64,6 +66,9 @@ static const struct opt run_opts[] = {
 	VM_COMMON_OPTS,
 	{"timeout", OPT_INT, offsetof(struct vm_args, timeout), "SECONDS",
 	 "kill the command after this long", "600", NULL},
+	{"trace", OPT_STR, offsetof(struct vm_args, trace), "EVENTS",
+	 "count these tracepoints (a subsystem like 'iomap', or sys/event) during the command",
+	 NULL, NULL},
 	{"agent-op", OPT_STR, offsetof(struct vm_args, agent_op), "JSON",
 	 "send this raw request to the guest agent instead of a command (see vm/README.md)",
 	 NULL, NULL},
@@ -153,6 +158,45 @@ static int report_problems(struct vm *vm)
 	return (int)json_array_size(vm->console.problems);
 }
 
+static int start_trace(struct vm *vm, const char *events)
+{
+	struct strvec sv = STRVEC_INIT;
+	json_t *list = json_array(), *resp = NULL;
+	int r, ret = 0;
+
+	sv_split(&sv, events, ", ");
+	for (size_t i = 0; i < sv.n; i++)
+		json_array_append_new(list, json_string(sv.v[i]));
+	sv_clear(&sv);
+	r = vm_op(vm, 30, &resp, "trace_start", "{s:o}", "events", list);
+	if (r != 0 || !json_is_true(json_object_get(resp, "ok")))
+		ret = error("--trace %s: %s", events,
+			    r ? agent_strerror(r)
+			      : json_string_value(json_object_get(resp, "error")));
+	json_decref(resp);
+	return ret;
+}
+
+/* One line a person can read: which tracepoints fired, and how often. */
+static void stop_trace(struct vm *vm)
+{
+	json_t *resp = NULL, *v;
+	const char *name;
+	struct strbuf sb = STRBUF_INIT;
+
+	if (vm_op(vm, 60, &resp, "trace_stop", NULL) != 0) {
+		error("--trace: the guest did not return the counts");
+		return;
+	}
+	json_object_foreach(json_object_get(resp, "by_event"), name, v)
+		sb_addf(&sb, " %s=%lld", name, (long long)json_integer_value(v));
+	fprintf(stderr, "iolab: trace: %lld events, %lld of them iomap buffered I/O:%s\n",
+		(long long)json_integer_value(json_object_get(resp, "total")),
+		(long long)evidence_buffered_iomap_events(resp), sb.len ? sb.buf : " none");
+	sb_release(&sb);
+	json_decref(resp);
+}
+
 static int vm_run_cmd(int argc, char **argv)
 {
 	struct vm_args a = {0};
@@ -188,11 +232,15 @@ static int vm_run_cmd(int argc, char **argv)
 		}
 		r = vm_call(&vm, req, (double)a.timeout + 30, &resp);
 	} else {
+		if (a.trace && start_trace(&vm, a.trace) < 0)
+			goto out;
 		args = json_array();
 		for (int i = rest; i < argc; i++)
 			json_array_append_new(args, json_string(argv[i]));
 		r = vm_op(&vm, (double)a.timeout + 30, &resp, "run", "{s:o, s:f}", "argv", args,
 			  "timeout", (double)a.timeout);
+		if (r == 0 && a.trace)
+			stop_trace(&vm);
 	}
 	if (r != 0) {
 		char *tail = console_tail(&vm.console, 20);
@@ -344,7 +392,7 @@ static int vm_bench_cmd(int argc, char **argv)
 		}
 		vm_stop(&vm);
 	}
-	if (ret == 0) {
+	if (ret == 0 && accel) {
 		char *qv = vm_qemu_version();
 
 		printf("iolab vm bench: %s, accel %s, %ld boots, %ld round trips\n", qv, accel,

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef IOLAB_BENCH_EVIDENCE_H
+#define IOLAB_BENCH_EVIDENCE_H
+
+/*
+ * The checks that make a number trustworthy: the path's mount option was
+ * in effect, iomap's buffered-I/O tracepoints fired exactly on iomap cells,
+ * and an uncached write left the page cache flat.  Pure functions over what
+ * the guest reported, so they are tested without a VM.  Each check records
+ * what it saw in evidence and returns NULL, or the reason it failed
+ * (caller frees).
+ */
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Whether a comma/newline-separated option list holds exactly this option. */
+bool evidence_has_option(const char *options, const char *option);
+/*
+ * want_iomap: the cell's path.  effective: /proc/fs/ext4/<dev>/options (or
+ * the /proc/mounts line).  enable_option: the series' option selecting iomap.
+ */
+char *evidence_check_path(json_t *evidence, bool want_iomap, const char *effective,
+			  const char *enable_option);
+/* Tracepoint hits of iomap's buffered I/O (direct I/O excluded) in a trace_stop reply. */
+int64_t evidence_buffered_iomap_events(json_t *trace_counts);
+char *evidence_check_trace(json_t *evidence, bool want_iomap, json_t *trace_counts);
+/* before/after in KiB of the page cache ("Cached"), file size in bytes. */
+char *evidence_check_uncached(json_t *evidence, int64_t before_kb, int64_t after_kb,
+			      int64_t file_size);
+
+#endif
