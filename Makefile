@@ -87,7 +87,7 @@ image: deps all
 	$(BUILD)/iolab image build
 
 bench: deps all
-	@scripts/make-bench "$(MATRIX)" "$(SERIES)" "$(RUNTIME)" "$(REPS)"
+	@scripts/make-bench "$(MATRIX)" "$(RUNTIME)" "$(REPS)"
 
 kernel-bench: deps all
 	@bench/kernel-bench

@@ -129,6 +129,39 @@ int opts_parse(const struct cmd_usage *u, const struct opt *table, void *dst, in
 	return 0;
 }
 
+int opts_parse_args(const struct cmd_usage *u, const struct opt *table, void *dst, int argc,
+		    char **argv, int first, struct strvec *args)
+{
+	char **opts = xcalloc((size_t)argc + 1, sizeof(*opts));
+	int n = 0, rest, ret;
+
+	/* Options first, in their order, then opts_parse() on them alone. */
+	for (int i = 0; i < first && i < argc; i++)
+		opts[n++] = argv[i];
+	for (int i = first; i < argc; i++) {
+		const char *a = argv[i];
+		const struct opt *o;
+
+		if (!strcmp(a, "--")) {
+			while (++i < argc)
+				sv_push(args, argv[i]);
+			break;
+		}
+		if (a[0] != '-' || !a[1]) {
+			sv_push(args, a);
+			continue;
+		}
+		opts[n++] = argv[i];
+		o = starts_with(a, "--") && !strchr(a, '=') ? find(table, a + 2, strlen(a + 2))
+							   : NULL;
+		if (o && o->type != OPT_BOOL && i + 1 < argc)
+			opts[n++] = argv[++i];
+	}
+	ret = opts_parse(u, table, dst, n, opts, first, &rest);
+	free(opts);
+	return ret;
+}
+
 void opts_help(const struct cmd_usage *u, const struct opt *table, FILE *f)
 {
 	fprintf(f, "usage: %s\n\n%s\n", u->usage, u->summary);

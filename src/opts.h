@@ -48,6 +48,13 @@ struct cmd_usage {
  */
 int opts_parse(const struct cmd_usage *u, const struct opt *table, void *dst, int argc,
 	       char **argv, int first, int *rest);
+/*
+ * As opts_parse(), but arguments may come before, between and after the
+ * options ("iolab report RUN --html FILE"), the way GNU getopt permutes;
+ * they go to args in order.  Everything after "--" is an argument.
+ */
+int opts_parse_args(const struct cmd_usage *u, const struct opt *table, void *dst, int argc,
+		    char **argv, int first, struct strvec *args);
 void opts_help(const struct cmd_usage *u, const struct opt *table, FILE *f);
 /* Releases OPT_STR/OPT_LIST/OPT_CHOICE values. */
 void opts_free(const struct opt *table, void *dst);

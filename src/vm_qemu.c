@@ -615,11 +615,25 @@ fail:
 
 int vm_call(struct vm *vm, json_t *request, double timeout_s, json_t **response)
 {
+	static int timing = -1;
+	char *op = NULL;
+	double t0 = now_seconds();
+	int r;
+
 	if (vm->qemu_exited) {
 		json_decref(request);
 		return VM_QEMU_EXITED;
 	}
-	return agent_call(&vm->agent, request, timeout_s, tick, vm, response);
+	/* IOLAB_TIMING=1 prints each agent op's round trip: where a sample's overhead goes. */
+	if (timing < 0)
+		timing = getenv("IOLAB_TIMING") != NULL;
+	if (timing)
+		op = xstrdup(json_string_value(json_object_get(request, "op")) ?: "?");
+	r = agent_call(&vm->agent, request, timeout_s, tick, vm, response);
+	if (timing)
+		fprintf(stderr, "iolab: timing: %-12s %7.1f ms\n", op, (now_seconds() - t0) * 1000);
+	free(op);
+	return r;
 }
 
 int vm_op(struct vm *vm, double timeout_s, json_t **response, const char *op, const char *fmt,
