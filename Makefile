@@ -4,7 +4,7 @@
 #   make test       unit + integration tests (sanitized build), installs what is missing
 #   make kernel     build the default guest kernel into the cache
 #   make bench      install, build kernel + image, run bench/cover-letter.conf, print tables
-#   make kernel-bench / vm-bench   print the stage performance figures
+#   make kernel-bench / vm-bench / jobs-bench   print the stage performance figures
 
 .DEFAULT_GOAL := all
 CC       ?= cc
@@ -66,7 +66,7 @@ $(BUILD)/iolab-agent: $(AGENT_SRCS) $(wildcard vm/guest/*.h) src/vm_proto.c src/
 	$(CC) $(CSTD) $(WARN) -O2 -static -Isrc $(shell pkg-config --cflags jansson) -o $@ \
 		$(AGENT_SRCS) src/vm_proto.c -ljansson
 
-.PHONY: all deps test unit-tests integration-tests kernel image bench kernel-bench vm-bench \
+.PHONY: all deps test unit-tests integration-tests kernel image bench kernel-bench vm-bench jobs-bench \
 	format check-format clean
 
 all: $(BUILD)/iolab $(BUILD)/iolab-agent
@@ -94,6 +94,9 @@ kernel-bench: deps all
 
 vm-bench: deps all
 	@bench/vm-bench
+
+jobs-bench: deps all
+	@bench/jobs-bench
 
 format:
 	clang-format -i src/*.[ch] tests/unit/*.[ch] vm/guest/*.[ch]

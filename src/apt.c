@@ -139,7 +139,7 @@ out:
 	return ret;
 }
 
-char *apt_candidate(struct apt *apt, const char *pkg)
+static char *apt_candidate_uncached(struct apt *apt, const char *pkg)
 {
 	struct strvec argv = STRVEC_INIT;
 	struct strbuf out = STRBUF_INIT;
@@ -163,6 +163,42 @@ char *apt_candidate(struct apt *apt, const char *pkg)
 	}
 	sv_clear(&argv);
 	sb_release(&out);
+	return ver;
+}
+
+/*
+ * apt-cache reads every suite's list (sid's alone is 10 MB) each time; the
+ * answer only changes when the lists do, so it is kept beside them.
+ */
+char *apt_candidate(struct apt *apt, const char *pkg)
+{
+	char *dir = xasprintf("%s/candidates", apt->dir);
+	char *file = xasprintf("%s/%s%s%s", dir, pkg, apt->release ? "@" : "",
+			       apt->release ? apt->release : "");
+	char *stamp = path_join(apt->dir, "updated");
+	struct stat fst, sst;
+	char *ver = NULL;
+
+	if (stat(file, &fst) == 0 && stat(stamp, &sst) == 0 && fst.st_mtime >= sst.st_mtime) {
+		ver = read_file(file, NULL);
+		if (ver && !*trim(ver)) {
+			free(ver);
+			ver = NULL;
+		}
+	} else {
+		ver = apt_candidate_uncached(apt, pkg);
+		mkdir_p(dir);
+		write_str(file, ver ? ver : "");
+	}
+	if (ver) {
+		char *t = xstrdup(trim(ver));
+
+		free(ver);
+		ver = t;
+	}
+	free(dir);
+	free(file);
+	free(stamp);
 	return ver;
 }
 

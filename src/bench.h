@@ -270,10 +270,18 @@ int store_set_group(struct store *st, const char *run_id, const char *group_id, 
  * of the same (cell, rep), never a good one.
  */
 int store_add_sample(struct store *st, const struct sample *s);
+/*
+ * Many writes as one transaction (merging job results): one commit instead
+ * of one per sample.  store_batch_end commits, or rolls back when !commit.
+ */
+int store_batch_begin(struct store *st);
+int store_batch_end(struct store *st, bool commit);
 /* 1 when a good sample of (run, cell, rep) is stored, 0 when not (or it failed), -1 on error. */
 int store_have_sample(struct store *st, const char *run_id, const char *cell_id, int rep);
 
 int store_run_info(struct store *st, const char *run_id, struct run_info *ri);
+/* 1 when the store holds the run, 0 when not (silently), -1 on error. */
+int store_has_run(struct store *st, const char *run_id);
 /* Every run, newest first. */
 int store_list_runs(struct store *st, struct run_info **runs, size_t *n);
 void run_info_free(struct run_info *ri);

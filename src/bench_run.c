@@ -7,6 +7,7 @@
  * whose evidence fails is stored as failed, never as a number.
  */
 #include "bench_run.h"
+#include "bench_runner.h"
 
 #include <errno.h>
 #include <math.h>
@@ -27,39 +28,6 @@
 #define GUEST_OUT  "/tmp/iolab-out.json"
 /* A VM that dies this often in one group is not worth rebooting again. */
 #define MAX_RESTARTS 3
-
-struct kctx {
-	const struct bench_kernel *bk;
-	char *key;
-	json_t *meta;
-	bool has_series;
-};
-
-struct runner {
-	const struct bench_opts *o;
-	struct matrix m;
-	struct series series;
-	bool have_series_manifest;
-	struct cell *cells;
-	size_t ncells;
-	struct bench_group *groups;
-	size_t ngroups;
-	struct kctx *kernels;
-	char *image_key;
-	json_t *image_meta;
-	struct store *st;
-	char *run_id;
-	char *run_dir;
-	char *host;
-	char *accel; /* settled after the first boot, so later boots skip the KVM probe */
-	/* Progress. */
-	size_t total, done, failed, taken;
-	double t0;
-	bool tty;
-	/* Overheads of the samples taken in this invocation. */
-	double *overheads;
-	size_t noverheads;
-};
 
 struct group_vm {
 	struct vm vm;
@@ -92,7 +60,7 @@ static char *flat(const char *id)
 	return s;
 }
 
-static char *host_cpu_model(void)
+char *runner_host_model(void)
 {
 	char *text = read_file("/proc/cpuinfo", NULL);
 	char *p = text ? strstr(text, "model name") : NULL;
@@ -112,7 +80,7 @@ static char *host_cpu_model(void)
 static json_t *host_json(void)
 {
 	char name[256] = "unknown";
-	char *cpu = host_cpu_model();
+	char *cpu = runner_host_model();
 	long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
 	json_t *j;
 
@@ -150,7 +118,7 @@ static void progress_end(struct runner *r)
 
 /* ---- inputs: kernels and image ---- */
 
-static int prepare_kernels(struct runner *r)
+int runner_prepare_kernels(struct runner *r)
 {
 	r->kernels = xcalloc(r->m.nkernels, sizeof(*r->kernels));
 	for (size_t i = 0; i < r->m.nkernels; i++) {
@@ -179,7 +147,7 @@ static int prepare_kernels(struct runner *r)
 	return 0;
 }
 
-static const struct kctx *kernel_of(const struct runner *r, const char *name)
+const struct kctx *runner_kernel_of(const struct runner *r, const char *name)
 {
 	for (size_t i = 0; i < r->m.nkernels; i++)
 		if (!strcmp(r->kernels[i].bk->name, name))
@@ -187,7 +155,7 @@ static const struct kctx *kernel_of(const struct runner *r, const char *name)
 	return NULL;
 }
 
-static int prepare_image(struct runner *r)
+int runner_prepare_image(struct runner *r)
 {
 	struct image_opts io = {0};
 
@@ -199,7 +167,7 @@ static int prepare_image(struct runner *r)
 
 /* ---- the run's metadata ---- */
 
-static json_t *run_meta(struct runner *r)
+json_t *runner_run_meta(struct runner *r)
 {
 	json_t *kernels = json_object();
 	char *qv = vm_qemu_version();
@@ -662,7 +630,7 @@ static void store_sample(struct sample_ctx *s, const char *sample_base, double w
 
 /* ---- groups ---- */
 
-static int run_group(struct runner *r, const struct bench_group *grp)
+int runner_run_group(struct runner *r, const struct bench_group *grp)
 {
 	struct group_vm g = {0};
 	char *fl = flat(grp->id);
@@ -670,7 +638,7 @@ static int run_group(struct runner *r, const struct bench_group *grp)
 	char *sdir = xasprintf("%s/samples", gdir);
 	bool booted = false;
 
-	g.k = kernel_of(r, grp->kernel);
+	g.k = runner_kernel_of(r, grp->kernel);
 	g.fs = matrix_fs(&r->m, grp->fs);
 	g.dir = gdir;
 	mkdir_p(sdir);
@@ -680,6 +648,7 @@ static int run_group(struct runner *r, const struct bench_group *grp)
 		struct sample_ctx s = {.r = r, .g = &g, .c = c, .rep = st->rep};
 		char *cf, *base, *label;
 		double t0;
+		int others;
 
 		if (!strcmp(c->path, "iomap") && !g.k->has_series)
 			continue; /* not measured; counted in total already */
@@ -712,9 +681,19 @@ static int run_group(struct runner *r, const struct bench_group *grp)
 		cf = flat(c->id);
 		base = xasprintf("%s/%s.r%d", sdir, cf, st->rep);
 		s.evidence = json_object();
+		others = vm_other_lab_vms(&g.vm);
 		t0 = now_seconds();
 		run_sample(&s, base);
 		check_console(&s);
+		{
+			/* The figure stays, marked: the report flags it. */
+			int after = vm_other_lab_vms(&g.vm);
+
+			if (after > others)
+				others = after;
+			json_object_set_new(s.evidence, "other_lab_vms", json_integer(others));
+			json_object_set_new(s.evidence, "hostname", json_string(r->hostname));
+		}
 		store_sample(&s, base, now_seconds() - t0);
 		r->done++;
 		r->taken++;
@@ -742,26 +721,28 @@ static int run_group(struct runner *r, const struct bench_group *grp)
 	return 0;
 }
 
-static void mark_cells(struct runner *r)
+void runner_mark_cells(struct runner *r)
 {
 	for (size_t i = 0; i < r->ncells; i++) {
 		const struct cell *c = &r->cells[i];
-		const struct kctx *k = kernel_of(r, c->kernel);
+		const struct kctx *k = runner_kernel_of(r, c->kernel);
 
-		if (!strcmp(c->path, "iomap") && !k->has_series)
+		if (k && !strcmp(c->path, "iomap") && !k->has_series)
 			store_set_cell_status(r->st, r->run_id, c->id, "not-measured",
 			                      "kernel has no buffered_iomap");
 	}
 }
 
-static int finish_cells(struct runner *r)
+int runner_finish_cells(struct runner *r)
 {
 	/* Cells with all their samples good are ok; failed ones were marked as they failed. */
 	for (size_t i = 0; i < r->ncells; i++) {
 		const struct cell *c = &r->cells[i];
 		int good = 0;
 
-		if (!strcmp(c->path, "iomap") && !kernel_of(r, c->kernel)->has_series)
+		const struct kctx *k = runner_kernel_of(r, c->kernel);
+
+		if (!k || (!strcmp(c->path, "iomap") && !k->has_series))
 			continue;
 		for (long rep = 0; rep < r->m.repetitions; rep++)
 			good += store_have_sample(r->st, r->run_id, c->id, (int)rep) == 1;
@@ -781,7 +762,7 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static void print_overhead(struct runner *r)
+void runner_print_overhead(struct runner *r)
 {
 	double med;
 
@@ -796,7 +777,7 @@ static void print_overhead(struct runner *r)
 	       med, r->noverheads);
 }
 
-static void runner_free(struct runner *r)
+void runner_free(struct runner *r)
 {
 	if (r->kernels) {
 		for (size_t i = 0; i < r->m.nkernels; i++) {
@@ -820,7 +801,7 @@ static void runner_free(struct runner *r)
 	free(r->overheads);
 }
 
-static int load_series(struct runner *r)
+int runner_load_series(struct runner *r)
 {
 	char *root, *dir;
 	int ret;
@@ -838,7 +819,7 @@ static int load_series(struct runner *r)
 	return ret;
 }
 
-static void apply_overrides(struct runner *r)
+void runner_apply_overrides(struct runner *r)
 {
 	if (r->o->runtime > 0)
 		r->m.runtime = r->o->runtime;
@@ -892,17 +873,18 @@ int bench_run(const struct bench_opts *o, char **run_id)
 	int ret = -1;
 
 	r.tty = isatty(STDERR_FILENO);
-	r.host = host_cpu_model();
+	r.host = runner_host_model();
+	gethostname(r.hostname, sizeof(r.hostname) - 1);
 	if (matrix_load(o->matrix, &r.m) < 0)
 		return -1;
-	apply_overrides(&r);
-	if (load_series(&r) < 0)
+	runner_apply_overrides(&r);
+	if (runner_load_series(&r) < 0)
 		goto out;
 	r.ncells = matrix_expand(&r.m, &r.cells);
 	if (open_run(&r) < 0)
 		goto out;
 	/* Before the long steps: Ctrl-C from here on leaves a resumable run. */
-	if (prepare_kernels(&r) < 0 || prepare_image(&r) < 0)
+	if (runner_prepare_kernels(&r) < 0 || runner_prepare_image(&r) < 0)
 		goto out;
 	r.run_dir = xasprintf("%s/%s", o->results ? o->results : "results", r.run_id);
 	if (mkdir_p(r.run_dir) < 0) {
@@ -910,7 +892,7 @@ int bench_run(const struct bench_opts *o, char **run_id)
 		goto out;
 	}
 	if (!o->resume) {
-		meta = run_meta(&r);
+		meta = runner_run_meta(&r);
 		if (store_create_run(r.st, r.run_id, &r.m, meta) < 0) {
 			json_decref(meta);
 			goto out;
@@ -933,13 +915,13 @@ int bench_run(const struct bench_opts *o, char **run_id)
 	}
 	if (store_add_cells(r.st, r.run_id, r.cells, r.ncells) < 0)
 		goto out;
-	mark_cells(&r);
+	runner_mark_cells(&r);
 	r.ngroups = bench_schedule(&r.m, r.cells, r.ncells, &r.groups);
 	for (size_t gi = 0; gi < r.ngroups; gi++)
 		for (size_t i = 0; i < r.groups[gi].nsteps; i++) {
 			const struct cell *c = &r.cells[r.groups[gi].steps[i].cell];
 
-			if (strcmp(c->path, "iomap") || kernel_of(&r, c->kernel)->has_series)
+			if (strcmp(c->path, "iomap") || runner_kernel_of(&r, c->kernel)->has_series)
 				r.total++;
 		}
 	printf("run %s: %zu cells, %zu samples to take (%s)\n", r.run_id, r.ncells, r.total,
@@ -947,15 +929,15 @@ int bench_run(const struct bench_opts *o, char **run_id)
 	fflush(stdout);
 	r.t0 = now_seconds();
 	for (size_t gi = 0; gi < r.ngroups; gi++)
-		run_group(&r, &r.groups[gi]);
+		runner_run_group(&r, &r.groups[gi]);
 	progress_end(&r);
-	finish_cells(&r);
+	runner_finish_cells(&r);
 	store_set_run_status(r.st, r.run_id, r.failed ? "done-with-failures" : "done");
 	printf("run %s: %zu samples taken (%zu already stored), %zu failed, %.0f s; results in %s "
 	       "and %s\n",
 	       r.run_id, r.taken, r.done - r.taken, r.failed, now_seconds() - r.t0, r.run_dir,
 	       o->db ? o->db : STORE_DEFAULT_PATH);
-	print_overhead(&r);
+	runner_print_overhead(&r);
 	if (run_id)
 		*run_id = xstrdup(r.run_id);
 	ret = r.failed ? 1 : 0;

@@ -15,6 +15,8 @@
 struct store {
 	sqlite3 *db;
 	char *path;
+	/* Inside store_batch_begin/end: writes join one transaction (collect). */
+	bool batch;
 };
 
 /*
@@ -89,11 +91,32 @@ static int exec(struct store *st, const char *sql, const char *doing)
 /* IMMEDIATE: take the write lock up front, so a busy store waits here, not mid-way. */
 static int begin(struct store *st)
 {
+	if (st->batch)
+		return 0;
 	return exec(st, "BEGIN IMMEDIATE", "begin");
+}
+
+int store_batch_begin(struct store *st)
+{
+	if (exec(st, "BEGIN IMMEDIATE", "begin") < 0)
+		return -1;
+	st->batch = true;
+	return 0;
+}
+
+int store_batch_end(struct store *st, bool commit)
+{
+	st->batch = false;
+	if (commit && exec(st, "COMMIT", "commit") == 0)
+		return 0;
+	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	return commit ? -1 : 0;
 }
 
 static int finish(struct store *st, int ret)
 {
+	if (st->batch)
+		return ret;
 	if (ret == 0 && exec(st, "COMMIT", "commit") == 0)
 		return 0;
 	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
@@ -490,6 +513,21 @@ int store_run_info(struct store *st, const char *run_id, struct run_info *ri)
 	if (rc == SQLITE_DONE)
 		return error("results store %s has no run '%s'", st->path, run_id);
 	return db_error(st, "read a run");
+}
+
+int store_has_run(struct store *st, const char *run_id)
+{
+	sqlite3_stmt *s = prepare(st, "SELECT 1 FROM runs WHERE run_id = ?");
+	int rc;
+
+	if (!s)
+		return -1;
+	bind_text(s, 1, run_id);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc == SQLITE_ROW)
+		return 1;
+	return rc == SQLITE_DONE ? 0 : db_error(st, "read a run");
 }
 
 int store_list_runs(struct store *st, struct run_info **runs, size_t *n)

@@ -2,7 +2,9 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "bench_jobs.h"
 #include "bench_run.h"
 #include "commands.h"
 #include "opts.h"
@@ -23,6 +25,21 @@ static const struct opt bench_opts_table[] = {
 	 "where each run's files go", "results", NULL},
 	{"format", OPT_CHOICE, offsetof(struct bench_opts, format), NULL,
 	 "format of the tables printed at the end", "text", "text|md|csv|json|none"},
+	{"executor", OPT_CHOICE, offsetof(struct bench_opts, executor), NULL,
+	 "run the matrix's jobs as N local processes or as a Slurm job array", NULL,
+	 "local|slurm"},
+	{"jobs", OPT_INT, offsetof(struct bench_opts, jobs), "N",
+	 "local executor: VMs at once (also -j N); more than 1 disturbs the figures", "1", NULL},
+	{"no-wait", OPT_BOOL, offsetof(struct bench_opts, no_wait), NULL,
+	 "slurm executor: submit the array and return (collect later)", NULL, NULL},
+	{"plan", OPT_BOOL, offsetof(struct bench_opts, plan), NULL,
+	 "write the run as self-contained jobs (one per VM group) into --out DIR", NULL, NULL},
+	{"run-job", OPT_STR, offsetof(struct bench_opts, run_job), "JOB",
+	 "run one planned job, writing its results into --out DIR", NULL, NULL},
+	{"collect", OPT_BOOL, offsetof(struct bench_opts, collect), NULL,
+	 "merge the job results under the DIRs given into the store", NULL, NULL},
+	{"out", OPT_STR, offsetof(struct bench_opts, out), "DIR",
+	 "where --plan writes jobs, or --run-job its results", NULL, NULL},
 	OPT_END,
 };
 
@@ -35,8 +52,85 @@ static const struct cmd_usage bench_usage = {
 	"takes only what is missing.  Exits 1 when a sample failed (it is kept as failed).",
 	"examples:\n"
 	"  iolab bench                               # bench/cover-letter.conf\n"
+	"  iolab bench --plan bench/sweep.conf --out plan/    # then, anywhere the cache is shared:\n"
+	"  iolab bench --run-job plan/jobs/job-000.json --out plan/results/job-000\n"
+	"  iolab bench --collect plan/\n"
+	"  iolab bench --executor slurm bench/sweep.conf  # or --executor local -j 2\n"
 	"  iolab bench bench/smoke.conf --runtime 1\n"
 	"  iolab bench --resume 20261121-203015-cover-letter bench/cover-letter.conf"};
+
+/* The plan directory of a set of result directories: where plan.json is. */
+static char *find_plan_dir(char **dirs, int n)
+{
+	char *found = NULL;
+
+	for (int i = 0; i < n; i++) {
+		const char *ups[] = {"", "/..", "/../.."};
+
+		for (size_t u = 0; u < ARRAY_SIZE(ups); u++) {
+			char *p = xasprintf("%s%s/plan.json", dirs[i], ups[u]);
+
+			if (path_exists(p)) {
+				char *d = xasprintf("%s%s", dirs[i], ups[u]);
+				char *real = realpath(d, NULL);
+
+				free(d);
+				if (found && real && strcmp(found, real)) {
+					error("the directories belong to two plans (%s and %s)", found,
+					      real);
+					free(found);
+					free(real);
+					free(p);
+					return NULL;
+				}
+				if (!found)
+					found = real;
+				else
+					free(real);
+				free(p);
+				break;
+			}
+			free(p);
+		}
+	}
+	if (!found)
+		error("no plan.json in or above %s: give the directory 'iolab bench --plan' wrote",
+		      n ? dirs[0] : "the directories");
+	return found;
+}
+
+static int jobs_mode(struct bench_opts *o, int argc, char **argv, int rest)
+{
+	if (o->run_job) {
+		if (!o->out)
+			return error("--run-job needs --out DIR for its results"), 2;
+		int r = bench_run_job(o, o->run_job, o->out);
+
+		return r < 0 ? 2 : r;
+	}
+	if (o->collect) {
+		char *plan = find_plan_dir(argv + rest, argc - rest);
+		int r;
+
+		if (!plan)
+			return 2;
+		r = bench_collect(o, plan, (const char *const *)(argv + rest), (size_t)(argc - rest));
+		free(plan);
+		return r < 0 ? 2 : r;
+	}
+	return -1;
+}
+
+/* "-j 2" and "-j2" for --jobs, as make users type it. */
+static void expand_j(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-j"))
+			argv[i] = "--jobs";
+		else if (starts_with(argv[i], "-j") && argv[i][2] >= '0' && argv[i][2] <= '9')
+			argv[i] = xasprintf("--jobs=%s", argv[i] + 2);
+	}
+}
 
 int cmd_bench(int argc, char **argv)
 {
@@ -44,9 +138,14 @@ int cmd_bench(int argc, char **argv)
 	char *run_id = NULL, *def = NULL;
 	int rest, r;
 
+	expand_j(argc, argv);
 	r = opts_parse(&bench_usage, bench_opts_table, &o, argc, argv, 1, &rest);
 	if (r)
 		return r < 0 ? 2 : 0;
+	if ((r = jobs_mode(&o, argc, argv, rest)) >= 0) {
+		opts_free(bench_opts_table, &o);
+		return r;
+	}
 	if (rest < argc - 1) {
 		error("iolab bench takes one matrix file (see --help)");
 		opts_free(bench_opts_table, &o);
@@ -63,7 +162,33 @@ int cmd_bench(int argc, char **argv)
 		}
 		o.matrix = def;
 	}
-	r = bench_run(&o, &run_id);
+	if (o.plan) {
+		struct bench_plan_info pi = {0};
+
+		if (!o.out) {
+			error("--plan needs --out DIR for the jobs");
+			r = -1;
+		} else if ((r = bench_plan(&o, o.out, &pi)) == 0) {
+			printf("run %s: %zu jobs planned in %s\n", pi.run_id, pi.njobs, o.out);
+		}
+		free(pi.run_id);
+	} else if (o.executor) {
+		char *dir = o.out ? xstrdup(o.out) : xasprintf("%s/plan-%ld", o.results, (long)getpid());
+		struct bench_plan_info pi = {0};
+
+		r = bench_plan(&o, dir, &pi);
+		if (r == 0) {
+			printf("run %s: %zu jobs planned in %s\n", pi.run_id, pi.njobs, dir);
+			fflush(stdout);
+			r = bench_execute(&o, dir, o.executor, o.jobs, !o.no_wait);
+			if (r >= 0 && !(o.no_wait && !strcmp(o.executor, "slurm")))
+				run_id = xstrdup(pi.run_id);
+		}
+		free(pi.run_id);
+		free(dir);
+	} else {
+		r = bench_run(&o, &run_id);
+	}
 	if (run_id && strcmp(o.format, "none"))
 		printf("tables: iolab report %s\n", run_id);
 	free(run_id);

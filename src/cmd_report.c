@@ -102,7 +102,7 @@ static int write_html(const struct report_model *m, const struct report_args *a)
 		dir = tmpl;
 	}
 	if (report_plots(m, dir, &figs) == 0 && report_render_html(m, &figs, a->html, &page) == 0)
-		ret = write_file(a->html, page.buf, page.len);
+		ret = report_write_output(a->html, page.buf, page.len);
 	if (ret == 0)
 		info("HTML report written to %s", a->html);
 	if (!a->plots)

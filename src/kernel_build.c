@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cache.h"
@@ -166,6 +167,23 @@ static char *b4_fetch(const struct series *s, const struct series_version *v)
 	outdir = cache_dir("series/%s/%s", s->name, v->name);
 	log = path_join(outdir, "b4.log");
 	{
+		/* Offline machines: one failed try an hour is enough. */
+		char *failed = path_join(outdir, "b4-failed");
+		struct stat st;
+		bool recent = stat(failed, &st) == 0 && time(NULL) - st.st_mtime < 3600;
+
+		if (recent) {
+			info("b4 could not fetch %s within the last hour (%s); not trying again yet",
+			     v->message_id, log);
+			free(failed);
+			free(b4);
+			free(outdir);
+			free(log);
+			return NULL;
+		}
+		free(failed);
+	}
+	{
 		const char *argv[] = {b4, "-q", "am", "-o", outdir, v->message_id, NULL};
 
 		c.argv = argv;
@@ -184,6 +202,12 @@ static char *b4_fetch(const struct series *s, const struct series_version *v)
 			if (d)
 				closedir(d);
 		}
+	}
+	if (!found) {
+		char *failed = path_join(outdir, "b4-failed");
+
+		write_str(failed, "");
+		free(failed);
 	}
 	sb_release(&c.out);
 	free(b4);

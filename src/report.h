@@ -96,6 +96,9 @@ const char *report_prov_get(const struct report_prov *p, const char *key);
 char *report_caption(const struct report_run *r, const char *kernel, const char *device,
                      const char *fs);
 
+/* Writes a report file, creating its directory; -1 after one line. */
+int report_write_output(const char *path, const char *buf, size_t len);
+
 /* MiB/s the way the cover letter prints them: 7378, 36.3, 5.12; caller frees. */
 char *report_fmt_mibs(double v);
 

@@ -91,13 +91,21 @@ static bool any_point(const struct series_buf *s, size_t n)
 	return false;
 }
 
-static struct plot_series *as_plot(const struct series_buf *s, size_t n, bool bounds)
+/*
+ * The series with at least one point: a path measured nowhere (a kernel
+ * without the series) is left out of the key rather than drawn as nothing.
+ */
+static struct plot_series *as_plot(const struct series_buf *s, size_t n, bool bounds,
+                                   size_t *np)
 {
 	struct plot_series *p = xcalloc(n + 1, sizeof(*p));
 
+	*np = 0;
 	for (size_t i = 0; i < n; i++)
-		p[i] = (struct plot_series){s[i].name, s[i].n, s[i].x, s[i].y,
-		                            bounds ? s[i].lo : NULL, bounds ? s[i].hi : NULL};
+		if (any_point(&s[i], 1))
+			p[(*np)++] = (struct plot_series){s[i].name, s[i].n,      s[i].x,
+			                                  s[i].y,    bounds ? s[i].lo : NULL,
+			                                  bounds ? s[i].hi : NULL};
 	return p;
 }
 
@@ -138,9 +146,10 @@ static int bars(const struct report_model *m, size_t gi, const struct report_tab
 	if (any_point(s, np)) {
 		char *base = fig_base(dir, parts, ARRAY_SIZE(parts));
 		char *title = xasprintf("%s (MiB/s, median, min-max)%s", t->wtitles.v[w], sfx);
-		struct plot_series *ps = as_plot(s, np, true);
+		size_t nps;
+		struct plot_series *ps = as_plot(s, np, true, &nps);
 
-		ret = plot_bars(base, title, caption, (const char *const *)cats, t->nbs, ps, np);
+		ret = plot_bars(base, title, caption, (const char *const *)cats, t->nbs, ps, nps);
 		add_figure(f, base, "bars", title, caption, (ssize_t)gi);
 		free(ps);
 	}
@@ -195,9 +204,10 @@ static int ratio(const struct report_model *m, size_t gi, const char *dir, const
 		                                         m->paths.v[0], sfx)
 		                             : xasprintf("%s / %s (mean, 95%% CI band)%s",
 		                                         m->paths.v[1], m->paths.v[0], sfx);
-		struct plot_series *ps = as_plot(s, n, true);
+		size_t nps;
+		struct plot_series *ps = as_plot(s, n, true, &nps);
 
-		ret = plot_ratio(base, title, caption, ps, n);
+		ret = plot_ratio(base, title, caption, ps, nps);
 		add_figure(f, base, "ratio", title, caption, (ssize_t)gi);
 		free(ps);
 	}
@@ -250,9 +260,10 @@ static int sweep(const struct report_model *m, const char *kernel, const char *w
 		char *base = fig_base(dir, parts, ARRAY_SIZE(parts));
 		char *title = xasprintf("%s: MiB/s against block size, kernel %s", title_w, kernel);
 		char *caption = report_caption(m->run, kernel, NULL, NULL);
-		struct plot_series *ps = as_plot(s, n, false);
+		size_t nps;
+		struct plot_series *ps = as_plot(s, n, false, &nps);
 
-		ret = plot_sweep(base, title, caption, ps, n);
+		ret = plot_sweep(base, title, caption, ps, nps);
 		add_figure(f, base, "sweep", title, caption, -1);
 		free(caption);
 		free(ps);

@@ -6,6 +6,7 @@
  */
 #include "report.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -288,6 +289,21 @@ char *report_bs_label(int64_t bs)
 	return bs > 0 ? format_size(bs) : xasprintf("%lld", (long long)bs);
 }
 
+int report_write_output(const char *path, const char *buf, size_t len)
+{
+	char *dir = xstrdup(path), *slash = strrchr(dir, '/');
+
+	/* --html results/2026-11/report.html just works. */
+	if (slash && slash != dir) {
+		*slash = '\0';
+		mkdir_p(dir);
+	}
+	free(dir);
+	if (write_file(path, buf, len) < 0)
+		return error("cannot write %s: %s", path, strerror(errno));
+	return 0;
+}
+
 char *report_fmt_mibs(double v)
 {
 	if (!isfinite(v))
@@ -404,6 +420,8 @@ static void add_kernel(struct report_prov *p, const struct report_run *r,
 
 		sb_addf(&rel, "%s%s%s%s", sep, pre ? pre : "", pre ? ": " : "",
 		        or_unknown(jstr(km, "release")));
+		if (jstr(km, "key"))
+			sb_addf(&rel, " (%s, cache key %s)", ks->v[i], jstr(km, "key"));
 		sb_addf(&cfg, "%s%s%s%s", sep, pre ? pre : "", pre ? ": " : "",
 		        jstr(km, "config_sha256") ? jstr(km, "config_sha256") : "unknown");
 		sb_addf(&ser, "%s%s%s", sep, pre ? pre : "", pre ? ": " : "");
@@ -617,16 +635,19 @@ char *report_caption(const struct report_run *r, const char *kernel, const char 
                      const char *fs)
 {
 	struct report_prov p;
-	char *accel, *cut, *s;
+	char *release, *accel, *cut, *s;
 
 	report_provenance(r, kernel, device, fs, &p);
-	/* The accelerator without the QEMU version: a caption is one short line. */
+	/* Kernel and accelerator without their details: a caption is one short line. */
+	release = xstrdup(report_prov_get(&p, "kernel"));
 	accel = xstrdup(report_prov_get(&p, "accelerator"));
-	cut = strstr(accel, " (");
-	if (cut)
+	if ((cut = strstr(release, " (")))
 		*cut = '\0';
-	s = xasprintf("run %s | kernel %s | %s | %s", r->info.run_id, report_prov_get(&p, "kernel"),
-	              accel, report_prov_get(&p, "fio"));
+	if ((cut = strstr(accel, " (")))
+		*cut = '\0';
+	s = xasprintf("run %s | kernel %s | %s | %s", r->info.run_id, release, accel,
+	              report_prov_get(&p, "fio"));
+	free(release);
 	free(accel);
 	report_prov_free(&p);
 	return s;

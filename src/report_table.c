@@ -408,13 +408,12 @@ static void cols_free(struct col *c, size_t n)
 
 static const char *verdict_mark(const struct report_change *ch)
 {
-	if (!ch->have)
-		return "";
+	/* Two spaces for no mark: right-aligned, the % signs stay in one column. */
 	if (ch->cmp.verdict == STATS_NOISE)
 		return " ~";
 	if (ch->cmp.verdict == STATS_TOO_FEW)
 		return " ?";
-	return "";
+	return "  ";
 }
 
 static const char *agree_word(enum report_agree a)
@@ -682,10 +681,14 @@ void report_render_text(const struct report_model *m, struct strbuf *out)
 
 /* ---- Markdown ---- */
 
+/*
+ * Only '|' would break a table; '_' and '*' stay as they are, since GitHub
+ * leaves intraword ones alone and a mail reader sees the raw text.
+ */
 static void md_cell(struct strbuf *sb, const char *s)
 {
 	for (const char *p = s; *p; p++) {
-		if (*p == '|' || *p == '\\' || *p == '*' || *p == '_' || *p == '`')
+		if (*p == '|')
 			sb_addc(sb, '\\');
 		sb_addc(sb, *p == '\n' ? ' ' : *p);
 	}
@@ -699,11 +702,15 @@ static char *md_escaped(const char *s)
 	return sb_detach(&sb);
 }
 
+/* Padded as rendered, so the raw text reads as a table too: bs left, numbers right. */
 static void md_row(struct strbuf *out, char **cells, const size_t *width, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		sb_addf(out, "| %s", cells[i]);
-		pad(out, width[i] - strlen(cells[i]) + 1);
+		sb_adds(out, "| ");
+		if (i)
+			pad(out, width[i] - strlen(cells[i]));
+		sb_adds(out, cells[i]);
+		pad(out, i ? 1 : width[i] - strlen(cells[i]) + 1);
 	}
 	sb_adds(out, "|\n");
 }
@@ -758,11 +765,14 @@ static void md_table(const struct report_model *m, const struct report_group *g,
 		md_row(out, &cells[(b + 1) * n], width, n);
 	sb_addc(out, '\n');
 	legend(m, false, out);
+	if (t->notes.n)
+		sb_addc(out, '\n');
 	for (size_t i = 0; i < t->notes.n; i++) {
-		sb_adds(out, "\n");
+		sb_adds(out, "- ");
 		md_cell(out, t->notes.v[i]);
+		sb_addc(out, '\n');
 	}
-	sb_adds(out, "\n\n");
+	sb_addc(out, '\n');
 	for (size_t i = 0; i < g->prov.keys.n; i++) {
 		sb_adds(out, "- ");
 		md_cell(out, g->prov.keys.v[i]);
@@ -790,8 +800,7 @@ void report_render_md(const struct report_model *m, struct strbuf *out)
 
 		reference_line(m, &line, "");
 		sb_addc(out, '\n');
-		md_cell(out, line.buf);
-		sb_addc(out, '\n');
+		sb_adds(out, line.buf);
 		sb_release(&line);
 	}
 	if (!m->ngroups)
@@ -1075,7 +1084,7 @@ void report_render(const struct report_model *m, enum report_format f, struct st
 		return;
 	case REPORT_JSON:
 		j = report_model_json(m);
-		text = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		text = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
 		sb_adds(out, text ? text : "null");
 		sb_addc(out, '\n');
 		free(text);

@@ -118,6 +118,8 @@ int vm_op(struct vm *vm, double timeout_s, json_t **response, const char *op, co
 	  ...);
 /* Powers the guest off (or kills QEMU), removes backing files, writes vm.json. */
 int vm_stop(struct vm *vm);
+/* Other lab VMs running on this host right now (any iolab process). */
+int vm_other_lab_vms(const struct vm *vm);
 /* Kills every VM this process started (signal handlers, atexit). */
 void vm_kill_all(void);
 /* Metadata of this VM for results: accel, qemu version, command line, devices. */

@@ -8,6 +8,7 @@
  */
 #include "vm.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -44,6 +45,59 @@ static void track(struct vm *vm, bool on)
 	}
 }
 
+/*
+ * Lab VMs on one host disturb each other's figures.  Each running VM leaves
+ * a file named after its QEMU's pid here, so a sample can say how many
+ * others ran beside it, whichever iolab process started them.
+ */
+#define REGISTRY "/tmp/iolab-vms"
+
+static char *registry_entry(const struct vm *vm)
+{
+	return xasprintf("%s/%ld", REGISTRY, (long)vm->qemu);
+}
+
+static void registry_add(const struct vm *vm)
+{
+	char *e;
+
+	mkdir_p(REGISTRY);
+	e = registry_entry(vm);
+	write_str(e, "");
+	free(e);
+}
+
+static void registry_remove(const struct vm *vm)
+{
+	char *e;
+
+	if (vm->qemu <= 0)
+		return;
+	e = registry_entry(vm);
+	unlink(e);
+	free(e);
+}
+
+int vm_other_lab_vms(const struct vm *vm)
+{
+	DIR *d = opendir(REGISTRY);
+	struct dirent *de;
+	int n = 0;
+
+	while (d && (de = readdir(d))) {
+		long pid = atol(de->d_name);
+
+		if (pid <= 0 || pid == (long)vm->qemu)
+			continue;
+		/* An entry whose QEMU is gone was left by a killed lab: ignore it. */
+		if (kill((pid_t)pid, 0) == 0)
+			n++;
+	}
+	if (d)
+		closedir(d);
+	return n;
+}
+
 static void unlink_backing(struct vm *vm)
 {
 	for (int i = 0; i < vm->ndisks; i++)
@@ -62,6 +116,7 @@ void vm_kill_all(void)
 			kill(vm->qemu, SIGKILL);
 			waitpid(vm->qemu, NULL, 0);
 		}
+		registry_remove(vm);
 		unlink_backing(vm);
 		if (vm->sock)
 			unlink(vm->sock);
@@ -354,6 +409,7 @@ static int tick(void *arg)
 
 static void kill_qemu(struct vm *vm)
 {
+	registry_remove(vm);
 	if (vm->qemu > 0 && qemu_alive(vm)) {
 		kill(vm->qemu, SIGKILL);
 		waitpid(vm->qemu, &vm->qemu_status, 0);
@@ -602,6 +658,7 @@ int vm_start(const struct vm_config *cfg, struct vm *vm)
 	/* QEMU holds the backing files open now: unlinking them means no file can stray. */
 	unlink_backing(vm);
 	unlink(vm->sock);
+	registry_add(vm);
 	return 0;
 fail:
 	kill_qemu(vm);

@@ -33,6 +33,7 @@ struct fixture_run {
 	/* The kernel lacks the series: every iomap cell is not-measured. */
 	bool no_iomap;
 	const char *device; /* virtio-blk */
+	const char *device2; /* a second device: a sweep over devices, two groups */
 	size_t nbs;         /* the first nbs of 1k 4k 64k 1M; 0: all four */
 	bool no_meta;       /* store no meta_json at all */
 };
@@ -56,37 +57,40 @@ static const double fx_offsets[] = {-1.0, 0.4, 0.8, -0.6, 0.1, 0.5};
 
 static json_t *fx_meta(const struct fixture_run *o)
 {
-	json_t *patches = json_array();
+	json_t *patches, *kernel, *meta, *matrix;
 
 	if (o->no_meta)
 		return NULL;
-	for (int i = 1; i <= 22; i++)
+	patches = json_array();
+	for (int i = 1; !o->no_iomap && i <= 22; i++)
 		json_array_append_new(patches, json_pack("{s:s, s:s}", "subject", "ext4: fixture",
 		                                         "sha256", "00"));
-	return json_pack(
-	        "{s:s, s:s, s:s, s:s, s:{s:{s:s, s:s, s:s, s:o, s:o, s:{s:b}}}, "
-	        "s:{s:s, s:s, s:s}, s:s, s:{s:s}, s:{s:s, s:s, s:I, s:i}, "
-	        "s:{s:s, s:s, s:[{s:s, s:s, s:s, s:b}], s:I, s:I, s:I, s:I, s:s}}",
-	        "run_id", o->run_id, "created", o->created, "iolab_version", "v0.1-fixture",
-	        "series", "ext4-iomap-buffered-io", "kernels", "default", "key",
-	        "7.3.0-6f1c2e0a9b3d", "release", o->no_iomap ? "7.3.0" : "7.3.0-iomap-v3",
-	        "config_sha256", "4d2f8a0c6e1b3a5f7d9c0e2b4a6f8d1c3e5a7b9d0f2c4e6a8b1d3f5a7c9e0b2d",
-	        "series",
-	        o->no_iomap ? json_null()
-	                    : json_pack("{s:s, s:s, s:s}", "name", "ext4-iomap-buffered-io",
-	                                "version", "v3", "message_id",
-	                                "20260422021042.4157510-1-yi.zhang@huaweicloud.com"),
-	        "patches", o->no_iomap ? (json_decref(patches), json_array()) : patches,
-	        "features", "buffered_iomap", !o->no_iomap, "image", "fio_version", "fio-3.39",
-	        "e2fsprogs_version", "1.47.2-3", "key", "trixie-3a9c", "qemu_version", "9.2.0",
-	        "vm", "accel", "kvm", "host", "hostname", "labhost", "cpu_model",
-	        "AMD EPYC 7B13 64-Core Processor", "mem_bytes", (json_int_t)68719476736LL,
-	        "cpus", 16, "matrix", "name", "cover-letter", "description",
-	        "The v3 cover letter's tables", "fs_configs", "name", "4k", "mkfs",
-	        "-b 4096 -E lazy_itable_init=0,lazy_journal_init=0", "mount", "", "builtin", 1,
-	        "repetitions", (json_int_t)o->reps, "guest_mem", (json_int_t)2147483648LL,
-	        "guest_cpus", (json_int_t)2, "file_size", (json_int_t)536870912, "runtime",
-	        (json_int_t)3, "backing", "memory");
+	kernel = json_pack("{s:s, s:s, s:s, s:o, s:o, s:{s:b}}", "key", "7.3.0-6f1c2e0a9b3d",
+	                   "release", o->no_iomap ? "7.3.0" : "7.3.0-iomap-v3", "config_sha256",
+	                   "4d2f8a0c6e1b3a5f7d9c0e2b4a6f8d1c3e5a7b9d0f2c4e6a8b1d3f5a7c9e0b2d",
+	                   "series",
+	                   o->no_iomap ? json_null()
+	                               : json_pack("{s:s, s:s, s:s}", "name",
+	                                           "ext4-iomap-buffered-io", "version", "v3",
+	                                           "message_id",
+	                                           "20260422021042.4157510-1-yi.zhang@huaweicloud.com"),
+	                   "patches", patches, "features", "buffered_iomap", !o->no_iomap);
+	matrix = json_pack("{s:s, s:s, s:[{s:s, s:s, s:s, s:b}], s:I, s:I, s:I, s:I, s:I, s:s}",
+	                   "name", "cover-letter", "description", "The v3 cover letter's tables",
+	                   "fs_configs", "name", "4k", "mkfs",
+	                   "-b 4096 -E lazy_itable_init=0,lazy_journal_init=0", "mount", "",
+	                   "builtin", 1, "repetitions", (json_int_t)o->reps, "guest_mem",
+	                   (json_int_t)2147483648LL, "guest_cpus", (json_int_t)2, "file_size",
+	                   (json_int_t)536870912, "runtime", (json_int_t)3, "backing", "memory");
+	meta = json_pack("{s:s, s:s, s:s, s:s, s:{s:o}, s:{s:s, s:s, s:s}, s:s, s:{s:s}, "
+	                 "s:{s:s, s:s, s:I, s:i}, s:o}",
+	                 "run_id", o->run_id, "created", o->created, "iolab_version", "v0.1-fixture",
+	                 "series", "ext4-iomap-buffered-io", "kernels", "default", kernel, "image",
+	                 "fio_version", "fio-3.39", "e2fsprogs_version", "1.47.2-3", "key",
+	                 "trixie-3a9c", "qemu_version", "9.2.0", "vm", "accel", "kvm", "host",
+	                 "hostname", "labhost", "cpu_model", "AMD EPYC 7B13 64-Core Processor",
+	                 "mem_bytes", (json_int_t)68719476736LL, "cpus", 16, "matrix", matrix);
+	return meta;
 }
 
 static json_t *fx_evidence(const char *path, const char *workload, double mibs)
@@ -149,8 +153,9 @@ static int fixture_write_run(struct store *st, const char *db, const struct fixt
 {
 	struct matrix m = {0};
 	size_t nbs = o->nbs ? o->nbs : 4, n = 0;
-	struct cell cells[5 * 4 * 2];
-	const char *device = o->device ? o->device : "virtio-blk";
+	const char *devices[] = {o->device ? o->device : "virtio-blk", o->device2};
+	size_t ndev = o->device2 ? 2 : 1;
+	struct cell *cells = xcalloc(ndev * 5 * 4 * 2, sizeof(*cells));
 	json_t *meta = fx_meta(o);
 	sqlite3 *db3;
 	char *sql;
@@ -161,34 +166,37 @@ static int fixture_write_run(struct store *st, const char *db, const struct fixt
 	strcpy(m.sha256, "9e1f0c3b5a7d2e4f6a8c0b1d3e5f7a9c2b4d6e8f0a1c3e5b7d9f1a2c4e6b8d0f");
 	if (store_create_run(st, o->run_id, &m, meta) < 0) {
 		json_decref(meta);
+		free(cells);
 		return -1;
 	}
 	json_decref(meta);
-	for (size_t w = 0; w < 5; w++)
-		for (size_t b = 0; b < nbs; b++)
-			for (size_t p = 0; p < 2; p++) {
-				struct cell *c = &cells[n++];
-				char *bs = format_size(fx_bs[b]);
+	for (size_t d = 0; d < ndev; d++)
+		for (size_t w = 0; w < 5; w++)
+			for (size_t b = 0; b < nbs; b++)
+				for (size_t p = 0; p < 2; p++) {
+					struct cell *c = &cells[n++];
+					char *bs = format_size(fx_bs[b]);
 
-				memset(c, 0, sizeof(*c));
-				c->kernel = "default";
-				c->device = device;
-				c->fs = "4k";
-				c->workload = bench_workload_find(fx_workloads[w]);
-				c->bs = fx_bs[b];
-				c->path = fx_paths[p];
-				c->group_id = xasprintf("default/%s/4k", device);
-				c->id = xasprintf("%s/%s/%s/%s", c->group_id, fx_workloads[w], bs,
-				                  fx_paths[p]);
-				free(bs);
-			}
+					c->kernel = "default";
+					c->device = devices[d];
+					c->fs = "4k";
+					c->workload = bench_workload_find(fx_workloads[w]);
+					c->bs = fx_bs[b];
+					c->path = fx_paths[p];
+					c->group_id = xasprintf("default/%s/4k", devices[d]);
+					c->id = xasprintf("%s/%s/%s/%s", c->group_id, fx_workloads[w],
+					                  bs, fx_paths[p]);
+					free(bs);
+				}
 	if (store_add_cells(st, o->run_id, cells, n) < 0)
 		ret = -1;
 	for (size_t i = 0; i < n && ret == 0; i++) {
 		struct cell *c = &cells[i];
-		size_t w = i / (nbs * 2), b = (i / 2) % nbs, p = i % 2;
+		size_t w = i / (nbs * 2) % 5, b = (i / 2) % nbs, p = i % 2, d = i / (nbs * 10);
 		const char *tail = c->id + strlen(c->group_id) + 1;
-		double v = fx_published[w][b][p] * (p ? o->iomap_scale : o->bh_scale);
+		/* The second device is a little slower, so the sweep's lines part. */
+		double v = fx_published[w][b][p] * (p ? o->iomap_scale : o->bh_scale) *
+		           (d ? 0.8 : 1.0);
 		bool failed = o->failed_cell && !strcmp(tail, o->failed_cell);
 
 		if (o->scaled_cell && !strcmp(tail, o->scaled_cell))
@@ -220,6 +228,7 @@ static int fixture_write_run(struct store *st, const char *db, const struct fixt
 		free(cells[i].id);
 		free(cells[i].group_id);
 	}
+	free(cells);
 	if (ret == 0)
 		ret = store_set_run_status(st, o->run_id, "done");
 	/* store_create_run() stamps the run with now: tables must not change with the clock. */
@@ -234,14 +243,70 @@ static int fixture_write_run(struct store *st, const char *db, const struct fixt
 	return ret;
 }
 
-/* The cover-letter run every layout test starts from. */
-static const struct fixture_run fx_cover_letter = {
-        .run_id = "20261121-203015-cover-letter",
-        .created = "2026-11-21T20:30:15Z",
-        .reps = 3,
-        .jitter = 0.01,
-        .bh_scale = 1.0,
-        .iomap_scale = 1.0,
+/*
+ * Every fixture run, as the integration scripts get them from
+ * "test_report_table --write-fixtures DB".  fx-* runs are for compare: each
+ * is fx-base with one thing changed.
+ */
+static const struct fixture_run fx_all[] = {
+        {.run_id = "20261121-203015-cover-letter", .created = "2026-11-21T20:30:15Z", .reps = 3,
+         .jitter = 0.01, .bh_scale = 1.0, .iomap_scale = 1.0},
+        {.run_id = "20261122-101500-no-iomap", .created = "2026-11-22T10:15:00Z", .reps = 3,
+         .jitter = 0.01, .bh_scale = 1.0, .iomap_scale = 1.0, .no_iomap = true,
+         .failed_cell = "write_cache/64k/bh"},
+        {.run_id = "fx-base", .created = "2026-11-20T01:00:00Z", .reps = 3, .jitter = 0.01,
+         .bh_scale = 1.0, .iomap_scale = 1.0},
+        {.run_id = "fx-faster", .created = "2026-11-20T02:00:00Z", .reps = 3, .jitter = 0.01,
+         .bh_scale = 1.0, .iomap_scale = 1.0, .scaled_cell = "write_cache/64k/iomap",
+         .cell_scale = 1.2},
+        {.run_id = "fx-slower", .created = "2026-11-20T03:00:00Z", .reps = 3, .jitter = 0.01,
+         .bh_scale = 1.0, .iomap_scale = 1.0, .scaled_cell = "write_cache/64k/iomap",
+         .cell_scale = 0.8},
+        {.run_id = "fx-slightly-slower", .created = "2026-11-20T04:00:00Z", .reps = 3,
+         .jitter = 0.01, .bh_scale = 1.0, .iomap_scale = 1.0, .scaled_cell = "read_hole/4k/bh",
+         .cell_scale = 0.97},
+        {.run_id = "fx-noise", .created = "2026-11-20T05:00:00Z", .reps = 3, .jitter = 0.01,
+         .bh_scale = 1.0, .iomap_scale = 1.0, .scaled_cell = "write_cache/64k/iomap",
+         .cell_scale = 0.99},
+        {.run_id = "fx-failed", .created = "2026-11-20T06:00:00Z", .reps = 3, .jitter = 0.01,
+         .bh_scale = 1.0, .iomap_scale = 1.0, .failed_cell = "read_ondisk/1M/iomap"},
+        {.run_id = "fx-nvme", .created = "2026-11-20T07:00:00Z", .reps = 3, .jitter = 0.01,
+         .bh_scale = 1.0, .iomap_scale = 1.0, .device = "nvme"},
+        {.run_id = "fx-two-bs", .created = "2026-11-20T08:00:00Z", .reps = 3, .jitter = 0.01,
+         .bh_scale = 1.0, .iomap_scale = 1.0, .nbs = 2},
+        {.run_id = "fx-few", .created = "2026-11-20T09:00:00Z", .reps = 2, .jitter = 0.01,
+         .bh_scale = 1.0, .iomap_scale = 1.0, .scaled_cell = "write_cache/64k/iomap",
+         .cell_scale = 0.5},
+        {.run_id = "fx-no-iomap", .created = "2026-11-20T10:00:00Z", .reps = 3, .jitter = 0.01,
+         .bh_scale = 1.0, .iomap_scale = 1.0, .no_iomap = true},
+        {.run_id = "fx-no-iomap-2", .created = "2026-11-20T11:00:00Z", .reps = 3,
+         .jitter = 0.01, .bh_scale = 1.0, .iomap_scale = 1.0, .no_iomap = true},
+        {.run_id = "fx-sweep", .created = "2026-11-20T13:00:00Z", .reps = 3, .jitter = 0.01,
+         .bh_scale = 1.0, .iomap_scale = 1.0, .device2 = "nvme"},
+        {.run_id = "fx-no-meta", .created = "2026-11-20T12:00:00Z", .reps = 3, .jitter = 0.01,
+         .bh_scale = 1.0, .iomap_scale = 1.0, .no_meta = true},
 };
+
+static inline const struct fixture_run *fx_find(const char *run_id)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(fx_all); i++)
+		if (!strcmp(fx_all[i].run_id, run_id))
+			return &fx_all[i];
+	return NULL;
+}
+
+/* Creates db with every fixture run; 0 or -1. */
+static inline int fixture_write_all(const char *db)
+{
+	struct store *st;
+	int ret = 0;
+
+	if (store_open(db, &st) < 0)
+		return -1;
+	for (size_t i = 0; i < ARRAY_SIZE(fx_all) && ret == 0; i++)
+		ret = fixture_write_run(st, db, &fx_all[i]);
+	store_close(st);
+	return ret;
+}
 
 #endif
