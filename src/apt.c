@@ -128,8 +128,8 @@ int apt_update(struct apt *apt, int force)
 	sv_push(&argv, "update");
 	if (run_apt(apt, &argv, NULL, NULL) != 0) {
 		ret = error("apt-get update failed for the lab's private sources; see %s/apt.log "
-			    "(is %s reachable?)",
-			    apt->dir, mirror());
+		            "(is %s reachable?)",
+		            apt->dir, mirror());
 		goto out;
 	}
 	write_str(stamp, "");
@@ -174,7 +174,7 @@ char *apt_candidate(struct apt *apt, const char *pkg)
 {
 	char *dir = xasprintf("%s/candidates", apt->dir);
 	char *file = xasprintf("%s/%s%s%s", dir, pkg, apt->release ? "@" : "",
-			       apt->release ? apt->release : "");
+	                       apt->release ? apt->release : "");
 	char *stamp = path_join(apt->dir, "updated");
 	struct stat fst, sst;
 	char *ver = NULL;
@@ -256,7 +256,7 @@ out:
 }
 
 int apt_download_closure(struct apt *apt, const struct strvec *pkgs, const char *destdir,
-			 struct strvec *debs)
+                         struct strvec *debs)
 {
 	struct strvec argv = STRVEC_INIT;
 	DIR *d;
@@ -281,8 +281,8 @@ int apt_download_closure(struct apt *apt, const struct strvec *pkgs, const char 
 	}
 	if (run_apt(apt, &argv, NULL, NULL) != 0) {
 		ret = error("apt-get could not resolve or download the guest packages; see "
-			    "%s/apt.log",
-			    apt->dir);
+		            "%s/apt.log",
+		            apt->dir);
 		goto out;
 	}
 	d = opendir(destdir);

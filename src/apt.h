@@ -30,7 +30,7 @@ char *apt_download(struct apt *apt, const char *pkg, const char *destdir);
  * empty system) into destdir; fills debs with the .deb paths.
  */
 int apt_download_closure(struct apt *apt, const struct strvec *pkgs, const char *destdir,
-			 struct strvec *debs);
+                         struct strvec *debs);
 
 /*
  * Resolves pkgs and their dependency closure (as if installed on an empty

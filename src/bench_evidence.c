@@ -17,16 +17,17 @@ bool evidence_has_option(const char *options, const char *option)
 }
 
 char *evidence_check_path(json_t *evidence, bool want_iomap, const char *effective,
-			  const char *enable_option)
+                          const char *enable_option)
 {
 	/* "nobuffered_iomap" must not count as "buffered_iomap": whole options only. */
 	bool iomap_on = evidence_has_option(effective, enable_option);
 
-	json_object_set_new(evidence, "path_option_in_effect", json_boolean(iomap_on == want_iomap));
+	json_object_set_new(evidence, "path_option_in_effect",
+	                    json_boolean(iomap_on == want_iomap));
 	if (iomap_on == want_iomap)
 		return NULL;
 	return xasprintf("the effective mount options do not select the %s path (%s %s)",
-			 want_iomap ? "iomap" : "bh", enable_option, iomap_on ? "on" : "off");
+	                 want_iomap ? "iomap" : "bh", enable_option, iomap_on ? "on" : "off");
 }
 
 int64_t evidence_buffered_iomap_events(json_t *trace_counts)
@@ -52,34 +53,36 @@ char *evidence_check_trace(json_t *evidence, bool want_iomap, json_t *trace_coun
 	int64_t buffered = evidence_buffered_iomap_events(trace_counts);
 
 	json_object_set_new(evidence, "iomap_events",
-			    json_pack("{s:I, s:I, s:o}", "total",
-				      json_integer_value(json_object_get(trace_counts, "total")),
-				      "buffered", (json_int_t)buffered, "by_event",
-				      by ? json_incref(by) : json_object()));
+	                    json_pack("{s:I, s:I, s:o}", "total",
+	                              json_integer_value(json_object_get(trace_counts, "total")),
+	                              "buffered", (json_int_t)buffered, "by_event",
+	                              by ? json_incref(by) : json_object()));
 	json_object_set_new(evidence, "iomap_expected", json_string(want_iomap ? "fired" : "none"));
 	if (!trace_counts || !json_is_object(by))
 		return xstrdup("no tracepoint counts came back from the guest");
 	if (want_iomap && buffered == 0)
 		return xstrdup("no iomap buffered-I/O tracepoint fired: the iomap path was not in "
-			       "effect");
+		               "effect");
 	if (!want_iomap && buffered > 0)
 		return xasprintf("%lld iomap buffered-I/O tracepoints fired on a buffer_head cell",
-				 (long long)buffered);
+		                 (long long)buffered);
 	return NULL;
 }
 
 char *evidence_check_uncached(json_t *evidence, int64_t before_kb, int64_t after_kb,
-			      int64_t file_size)
+                              int64_t file_size)
 {
 	/* Roughly flat: the page cache grew by less than a quarter of what was written. */
-	bool flat = before_kb >= 0 && after_kb >= 0 && (after_kb - before_kb) * 1024 < file_size / 4;
+	bool flat =
+	        before_kb >= 0 && after_kb >= 0 && (after_kb - before_kb) * 1024 < file_size / 4;
 
 	json_object_set_new(evidence, "page_cache_flat", json_boolean(flat));
 	if (before_kb < 0 || after_kb < 0)
 		return xstrdup("the guest's meminfo could not be read around the uncached write");
 	if (!flat)
-		return xasprintf("page cache grew by %lld KiB during an uncached write of %lld KiB: "
-				 "RWF_DONTCACHE was not in effect",
-				 (long long)(after_kb - before_kb), (long long)(file_size / 1024));
+		return xasprintf(
+		        "page cache grew by %lld KiB during an uncached write of %lld KiB: "
+		        "RWF_DONTCACHE was not in effect",
+		        (long long)(after_kb - before_kb), (long long)(file_size / 1024));
 	return NULL;
 }

@@ -21,12 +21,12 @@ bool evidence_has_option(const char *options, const char *option);
  * the /proc/mounts line).  enable_option: the series' option selecting iomap.
  */
 char *evidence_check_path(json_t *evidence, bool want_iomap, const char *effective,
-			  const char *enable_option);
+                          const char *enable_option);
 /* Tracepoint hits of iomap's buffered I/O (direct I/O excluded) in a trace_stop reply. */
 int64_t evidence_buffered_iomap_events(json_t *trace_counts);
 char *evidence_check_trace(json_t *evidence, bool want_iomap, json_t *trace_counts);
 /* before/after in KiB of the page cache ("Cached"), file size in bytes. */
 char *evidence_check_uncached(json_t *evidence, int64_t before_kb, int64_t after_kb,
-			      int64_t file_size);
+                              int64_t file_size);
 
 #endif

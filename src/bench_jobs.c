@@ -62,7 +62,7 @@ static json_t *load_json(const char *path, const char *format)
 /* ---- plan ---- */
 
 static json_t *job_json(struct runner *r, const struct bench_group *g, size_t idx,
-			const char *matrix_text)
+                        const char *matrix_text)
 {
 	const struct kctx *k = runner_kernel_of(r, g->kernel);
 	json_t *steps = json_array();
@@ -70,17 +70,17 @@ static json_t *job_json(struct runner *r, const struct bench_group *g, size_t id
 
 	snprintf(job_id, sizeof(job_id), "job-%03zu", idx);
 	for (size_t i = 0; i < g->nsteps; i++)
-		json_array_append_new(steps, json_pack("{s:s, s:i}", "cell",
-						       r->cells[g->steps[i].cell].id, "rep",
-						       g->steps[i].rep));
+		json_array_append_new(steps,
+		                      json_pack("{s:s, s:i}", "cell", r->cells[g->steps[i].cell].id,
+		                                "rep", g->steps[i].rep));
 	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:{s:s, s:s, s:b}, s:s, s:I, s:I, "
-			 "s:o}",
-			 "format", JOB_FORMAT, "run_id", r->run_id, "job_id", job_id, "group_id", g->id,
-			 "matrix_name", r->m.name, "matrix_sha256", r->m.sha256, "matrix_text",
-			 matrix_text, "kernel", "name", k->bk->name, "key", k->key, "has_series",
-			 k->has_series, "image_key", r->image_key, "runtime",
-			 (json_int_t)r->m.runtime, "repetitions", (json_int_t)r->m.repetitions,
-			 "steps", steps);
+	                 "s:o}",
+	                 "format", JOB_FORMAT, "run_id", r->run_id, "job_id", job_id, "group_id",
+	                 g->id, "matrix_name", r->m.name, "matrix_sha256", r->m.sha256,
+	                 "matrix_text", matrix_text, "kernel", "name", k->bk->name, "key", k->key,
+	                 "has_series", k->has_series, "image_key", r->image_key, "runtime",
+	                 (json_int_t)r->m.runtime, "repetitions", (json_int_t)r->m.repetitions,
+	                 "steps", steps);
 }
 
 int bench_plan(const struct bench_opts *o, const char *outdir, struct bench_plan_info *info_out)
@@ -117,10 +117,10 @@ int bench_plan(const struct bench_opts *o, const char *outdir, struct bench_plan
 	runner_mark_cells(&r);
 	store_set_run_status(r.st, r.run_id, "planned");
 	jobs = json_array();
-	plan = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:I, s:o}", "format", PLAN_FORMAT, "run_id",
-			 r.run_id, "matrix_path", r.m.path, "matrix_sha256", r.m.sha256,
-			 "image_key", r.image_key, "run_meta", meta, "cells", (json_int_t)r.ncells,
-			 "jobs", jobs);
+	plan = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:I, s:o}", "format", PLAN_FORMAT,
+	                 "run_id", r.run_id, "matrix_path", r.m.path, "matrix_sha256", r.m.sha256,
+	                 "image_key", r.image_key, "run_meta", meta, "cells", (json_int_t)r.ncells,
+	                 "jobs", jobs);
 	for (size_t i = 0; i < r.ngroups; i++) {
 		json_t *job = job_json(&r, &r.groups[i], i, matrix_text);
 		char *file = xasprintf("%s/%s.json", jobs_dir, jstr(job, "job_id"));
@@ -130,12 +130,11 @@ int bench_plan(const struct bench_opts *o, const char *outdir, struct bench_plan
 			free(file);
 			goto out;
 		}
-		json_array_append_new(jobs,
-				      json_pack("{s:s, s:s, s:s, s:O, s:s, s:I}", "job_id",
-						jstr(job, "job_id"), "group_id", r.groups[i].id, "file",
-						file, "kernel", json_object_get(job, "kernel"),
-						"image_key", r.image_key, "steps",
-						(json_int_t)r.groups[i].nsteps));
+		json_array_append_new(
+		        jobs, json_pack("{s:s, s:s, s:s, s:O, s:s, s:I}", "job_id",
+		                        jstr(job, "job_id"), "group_id", r.groups[i].id, "file",
+		                        file, "kernel", json_object_get(job, "kernel"), "image_key",
+		                        r.image_key, "steps", (json_int_t)r.groups[i].nsteps));
 		json_decref(job);
 		free(file);
 	}
@@ -187,9 +186,10 @@ static int job_kernel(struct runner *r, json_t *jk)
 
 	if (!dir || !bk) {
 		free(dir);
-		return error("kernel %s (%.12s) is not in the cache at %s: jobs need the cache on a "
-			     "path every host shares (--cache DIR)",
-			     name, key, cache_root());
+		return error(
+		        "kernel %s (%.12s) is not in the cache at %s: jobs need the cache on a "
+		        "path every host shares (--cache DIR)",
+		        name, key, cache_root());
 	}
 	free(dir);
 	r->m.nkernels = 1;
@@ -235,7 +235,7 @@ static int job_cells(struct runner *r, json_t *job, struct bench_group *g)
 
 		if (c < 0)
 			return error("job step %zu names cell %s, which is not in its group", i,
-				     jstr(st, "cell"));
+			             jstr(st, "cell"));
 		g->steps[g->nsteps].cell = (size_t)c;
 		g->steps[g->nsteps++].rep = (int)json_integer_value(json_object_get(st, "rep"));
 	}
@@ -273,7 +273,8 @@ int bench_run_job(const struct bench_opts *o, const char *job_path, const char *
 		char *img = image_path(r.image_key);
 
 		if (!img) {
-			error("image %.12s is not in the cache at %s: jobs need the cache on a path "
+			error("image %.12s is not in the cache at %s: jobs need the cache on a "
+			      "path "
 			      "every host shares (--cache DIR)",
 			      r.image_key, cache_root());
 			goto out;
@@ -319,12 +320,12 @@ int bench_run_job(const struct bench_opts *o, const char *job_path, const char *
 
 		gethostname(hostname, sizeof(hostname) - 1);
 		result = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I}",
-				   "format", RESULT_FORMAT, "run_id", r.run_id, "job_id",
-				   jstr(job, "job_id"), "group_id", g.id, "matrix_sha256",
-				   r.m.sha256, "kernel_key", r.kernels[0].key, "image_key",
-				   r.image_key, "host", hostname, "started", started, "finished",
-				   finished, "samples", (json_int_t)r.taken, "failed",
-				   (json_int_t)r.failed);
+		                   "format", RESULT_FORMAT, "run_id", r.run_id, "job_id",
+		                   jstr(job, "job_id"), "group_id", g.id, "matrix_sha256",
+		                   r.m.sha256, "kernel_key", r.kernels[0].key, "image_key",
+		                   r.image_key, "host", hostname, "started", started, "finished",
+		                   finished, "samples", (json_int_t)r.taken, "failed",
+		                   (json_int_t)r.failed);
 		ret = save_json(p, result);
 		free(p);
 		free(finished);
@@ -375,7 +376,7 @@ static void settle_cells(struct store *st, const char *run_id, long reps)
 		store_set_cell_status(st, run_id, x.ok.v[i], "ok", NULL);
 	for (size_t i = 0; i < x.failed.n; i++)
 		store_set_cell_status(st, run_id, x.failed.v[i], "failed",
-				      "not every repetition produced a good sample");
+		                      "not every repetition produced a good sample");
 	sv_clear(&x.ok);
 	sv_clear(&x.failed);
 }
@@ -458,23 +459,23 @@ static int check_result(json_t *plan, json_t *res, const char *dir, json_t **pla
 
 	if (strcmp(jstr(res, "run_id"), jstr(plan, "run_id")))
 		return error("%s: result of run %s, not of the planned run %s", dir,
-			     jstr(res, "run_id"), jstr(plan, "run_id"));
+		             jstr(res, "run_id"), jstr(plan, "run_id"));
 	if (strcmp(jstr(res, "matrix_sha256"), jstr(plan, "matrix_sha256")))
 		return error("%s: job %s ran another matrix (hash %.12s, planned %.12s)", dir,
-			     jstr(res, "job_id"), jstr(res, "matrix_sha256"),
-			     jstr(plan, "matrix_sha256"));
+		             jstr(res, "job_id"), jstr(res, "matrix_sha256"),
+		             jstr(plan, "matrix_sha256"));
 	json_array_foreach(jobs, i, j)
 	{
 		if (strcmp(jstr(j, "job_id"), jstr(res, "job_id")))
 			continue;
 		if (strcmp(jstr(json_object_get(j, "kernel"), "key"), jstr(res, "kernel_key")))
 			return error("%s: job %s ran kernel %.12s, the plan names %.12s", dir,
-				     jstr(res, "job_id"), jstr(res, "kernel_key"),
-				     jstr(json_object_get(j, "kernel"), "key"));
+			             jstr(res, "job_id"), jstr(res, "kernel_key"),
+			             jstr(json_object_get(j, "kernel"), "key"));
 		if (strcmp(jstr(j, "image_key"), jstr(res, "image_key")))
 			return error("%s: job %s ran image %.12s, the plan names %.12s", dir,
-				     jstr(res, "job_id"), jstr(res, "image_key"),
-				     jstr(j, "image_key"));
+			             jstr(res, "job_id"), jstr(res, "image_key"),
+			             jstr(j, "image_key"));
 		*plan_job = j;
 		return 0;
 	}
@@ -482,7 +483,7 @@ static int check_result(json_t *plan, json_t *res, const char *dir, json_t **pla
 }
 
 int bench_collect(const struct bench_opts *o, const char *plan_dir, const char *const *dirs,
-		  size_t ndirs)
+                  size_t ndirs)
 {
 	char *plan_path = xasprintf("%s/plan.json", plan_dir);
 	json_t *plan = load_json(plan_path, PLAN_FORMAT), *seen = json_object();
@@ -522,7 +523,8 @@ int bench_collect(const struct bench_opts *o, const char *plan_dir, const char *
 
 			if (matrix_load(jstr(plan, "matrix_path"), &m) < 0)
 				goto out;
-			if (store_create_run(st, run_id, &m, json_object_get(plan, "run_meta")) < 0) {
+			if (store_create_run(st, run_id, &m, json_object_get(plan, "run_meta")) <
+			    0) {
 				matrix_free(&m);
 				goto out;
 			}
@@ -559,7 +561,7 @@ int bench_collect(const struct bench_opts *o, const char *plan_dir, const char *
 		if (!missing++)
 			fprintf(stderr, "iolab: missing job results:\n");
 		fprintf(stderr, "  %s (%s): %s\n", jstr(j, "job_id"), jstr(j, "group_id"),
-			jstr(j, "file"));
+		        jstr(j, "file"));
 	}
 	printf("collected %zu job results (%zu samples) into run %s%s\n", nfound, copied,
 	       jstr(plan, "run_id"), missing ? "; some jobs are missing (see above)" : "");
@@ -567,9 +569,9 @@ int bench_collect(const struct bench_opts *o, const char *plan_dir, const char *
 out:
 	if (st && ret >= 0)
 		settle_cells(st, jstr(plan, "run_id"),
-			     (long)json_integer_value(json_object_get(
-				     json_object_get(json_object_get(plan, "run_meta"), "matrix"),
-				     "repetitions")));
+		             (long)json_integer_value(json_object_get(
+		                     json_object_get(json_object_get(plan, "run_meta"), "matrix"),
+		                     "repetitions")));
 	if (st)
 		store_close(st);
 	for (size_t k = 0; k < nfound; k++) {
@@ -585,8 +587,7 @@ out:
 
 /* ---- executors ---- */
 
-static void job_argv(struct strvec *a, const struct bench_opts *o, const char *job,
-		     const char *out)
+static void job_argv(struct strvec *a, const struct bench_opts *o, const char *job, const char *out)
 {
 	char *self = exe_dir();
 
@@ -658,9 +659,10 @@ static int run_slurm(const struct bench_opts *o, json_t *plan, const char *plan_
 		      "Slurm login node)");
 		goto out;
 	}
-	sb_addf(&sh, "#!/bin/sh\n# iolab run %s: one array task per job (written by iolab "
-		     "bench --executor slurm).\ncase \"$SLURM_ARRAY_TASK_ID\" in\n",
-		jstr(plan, "run_id"));
+	sb_addf(&sh,
+	        "#!/bin/sh\n# iolab run %s: one array task per job (written by iolab "
+	        "bench --executor slurm).\ncase \"$SLURM_ARRAY_TASK_ID\" in\n",
+	        jstr(plan, "run_id"));
 	json_array_foreach(jobs, i, j)
 	{
 		struct strvec a = STRVEC_INIT;
@@ -674,8 +676,9 @@ static int run_slurm(const struct bench_opts *o, json_t *plan, const char *plan_
 		free(out);
 		sv_clear(&a);
 	}
-	sb_adds(&sh, "*) echo \"iolab: no job for array task $SLURM_ARRAY_TASK_ID\" >&2; exit 2 ;;\n"
-		     "esac\n");
+	sb_adds(&sh,
+	        "*) echo \"iolab: no job for array task $SLURM_ARRAY_TASK_ID\" >&2; exit 2 ;;\n"
+	        "esac\n");
 	if (write_str(script, sh.buf) < 0) {
 		error("cannot write %s", script);
 		goto out;
@@ -684,8 +687,9 @@ static int run_slurm(const struct bench_opts *o, json_t *plan, const char *plan_
 		char *array = xasprintf("--array=0-%zu", json_array_size(jobs) - 1);
 		char *output = xasprintf("--output=%s/slurm-%%A_%%a.out", plan_dir);
 		char *name = xasprintf("--job-name=iolab-%s", jstr(plan, "run_id"));
-		const char *argv[] = {sbatch, "--parsable", array, output, name,
-				      wait ? "--wait" : "--parsable", "sh", script, NULL};
+		const char *argv[] = {sbatch, "--parsable", array,
+		                      output, name,         wait ? "--wait" : "--parsable",
+		                      "sh",   script,       NULL};
 
 		c.argv = argv;
 		c.capture = true;
@@ -703,8 +707,8 @@ static int run_slurm(const struct bench_opts *o, json_t *plan, const char *plan_
 		goto out;
 	}
 	if (!wait) {
-		printf("submitted Slurm array job %s; when it is done: iolab bench --collect %s\n", id,
-		       plan_dir);
+		printf("submitted Slurm array job %s; when it is done: iolab bench --collect %s\n",
+		       id, plan_dir);
 		ret = 0;
 		goto out;
 	}
@@ -720,7 +724,7 @@ out:
 }
 
 int bench_execute(const struct bench_opts *o, const char *plan_dir, const char *executor,
-		  long njobs, bool wait)
+                  long njobs, bool wait)
 {
 	char *plan_path = xasprintf("%s/plan.json", plan_dir);
 	json_t *plan = load_json(plan_path, PLAN_FORMAT);

@@ -17,7 +17,8 @@ struct bench_plan_info {
  * matrix text.  The run is created in the store as "planned".
  */
 int bench_plan(const struct bench_opts *o, const char *outdir, struct bench_plan_info *info);
-/* Runs one job into outdir (results.db, sample files, job-result.json). 0, 1 (failed samples), -1. */
+/* Runs one job into outdir (results.db, sample files, job-result.json). 0, 1 (failed samples), -1.
+ */
 int bench_run_job(const struct bench_opts *o, const char *job_path, const char *outdir);
 /*
  * Merges the job results found under dirs into the store, after checking
@@ -26,9 +27,9 @@ int bench_run_job(const struct bench_opts *o, const char *job_path, const char *
  * are in, -1 on a refusal (nothing written).
  */
 int bench_collect(const struct bench_opts *o, const char *plan_dir, const char *const *dirs,
-		  size_t ndirs);
+                  size_t ndirs);
 /* Runs a plan's jobs with N local processes or as a Slurm array, then collects. */
-int bench_execute(const struct bench_opts *o, const char *plan_dir, const char *executor,
-		  long jobs, bool wait);
+int bench_execute(const struct bench_opts *o, const char *plan_dir, const char *executor, long jobs,
+                  bool wait);
 
 #endif

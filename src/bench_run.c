@@ -394,11 +394,11 @@ static void check_path_option(struct sample_ctx *s, const struct mount_result *m
 
 	json_object_set_new(s->evidence, "mount", json_string(mr->proc_mounts));
 	json_object_set_new(s->evidence, "ext4_options",
-			    mr->ext4_options ? json_string(mr->ext4_options) : json_null());
+	                    mr->ext4_options ? json_string(mr->ext4_options) : json_null());
 	json_object_set_new(s->evidence, "path_option", popt ? json_string(popt) : json_null());
 	fail_with(s, evidence_check_path(s->evidence, !strcmp(s->c->path, "iomap"), eff,
-					 r->have_series_manifest ? r->series.enable_option
-								 : "buffered_iomap"));
+	                                 r->have_series_manifest ? r->series.enable_option
+	                                                         : "buffered_iomap"));
 }
 
 static void save_text(const char *path, const char *text)
@@ -457,9 +457,10 @@ static void run_sample(struct sample_ctx *s, const char *sample_base)
 		 */
 		char *pw = xasprintf("pwrite -q -b 1m 0 %lld", (long long)r->m.file_size);
 
-		guest_run(s, 1800, json_pack("[s,s,s,s,s,s,s]", "xfs_io", "-f", "-c", pw, "-c",
-					     "fsync", file),
-			  "writing the test file");
+		guest_run(
+		        s, 1800,
+		        json_pack("[s,s,s,s,s,s,s]", "xfs_io", "-f", "-c", pw, "-c", "fsync", file),
+		        "writing the test file");
 		free(pw);
 	}
 	s->prepare_s = now_seconds() - s->prepare_s;

@@ -11,53 +11,53 @@
 #include "paths.h"
 
 static const struct opt bench_opts_table[] = {
-	{"resume", OPT_STR, offsetof(struct bench_opts, resume), "RUN",
-	 "take only the samples run RUN is still missing", NULL, NULL},
-	{"runtime", OPT_INT, offsetof(struct bench_opts, runtime), "SECONDS",
-	 "override the matrix's runtime per sample", NULL, NULL},
-	{"reps", OPT_INT, offsetof(struct bench_opts, reps), "N",
-	 "override the matrix's repetitions", NULL, NULL},
-	{"accel", OPT_CHOICE, offsetof(struct bench_opts, accel), NULL,
-	 "KVM when it works (auto), or force one", "auto", "auto|kvm|tcg"},
-	{"db", OPT_STR, offsetof(struct bench_opts, db), "PATH", "the results store",
-	 "results/iolab.db", NULL},
-	{"results", OPT_STR, offsetof(struct bench_opts, results), "DIR",
-	 "where each run's files go", "results", NULL},
-	{"format", OPT_CHOICE, offsetof(struct bench_opts, format), NULL,
-	 "format of the tables printed at the end", "text", "text|md|csv|json|none"},
-	{"executor", OPT_CHOICE, offsetof(struct bench_opts, executor), NULL,
-	 "run the matrix's jobs as N local processes or as a Slurm job array", NULL,
-	 "local|slurm"},
-	{"jobs", OPT_INT, offsetof(struct bench_opts, jobs), "N",
-	 "local executor: VMs at once (also -j N); more than 1 disturbs the figures", "1", NULL},
-	{"no-wait", OPT_BOOL, offsetof(struct bench_opts, no_wait), NULL,
-	 "slurm executor: submit the array and return (collect later)", NULL, NULL},
-	{"plan", OPT_BOOL, offsetof(struct bench_opts, plan), NULL,
-	 "write the run as self-contained jobs (one per VM group) into --out DIR", NULL, NULL},
-	{"run-job", OPT_STR, offsetof(struct bench_opts, run_job), "JOB",
-	 "run one planned job, writing its results into --out DIR", NULL, NULL},
-	{"collect", OPT_BOOL, offsetof(struct bench_opts, collect), NULL,
-	 "merge the job results under the DIRs given into the store", NULL, NULL},
-	{"out", OPT_STR, offsetof(struct bench_opts, out), "DIR",
-	 "where --plan writes jobs, or --run-job its results", NULL, NULL},
-	OPT_END,
+        {"resume", OPT_STR, offsetof(struct bench_opts, resume), "RUN",
+         "take only the samples run RUN is still missing", NULL, NULL},
+        {"runtime", OPT_INT, offsetof(struct bench_opts, runtime), "SECONDS",
+         "override the matrix's runtime per sample", NULL, NULL},
+        {"reps", OPT_INT, offsetof(struct bench_opts, reps), "N",
+         "override the matrix's repetitions", NULL, NULL},
+        {"accel", OPT_CHOICE, offsetof(struct bench_opts, accel), NULL,
+         "KVM when it works (auto), or force one", "auto", "auto|kvm|tcg"},
+        {"db", OPT_STR, offsetof(struct bench_opts, db), "PATH", "the results store",
+         "results/iolab.db", NULL},
+        {"results", OPT_STR, offsetof(struct bench_opts, results), "DIR",
+         "where each run's files go", "results", NULL},
+        {"format", OPT_CHOICE, offsetof(struct bench_opts, format), NULL,
+         "format of the tables printed at the end", "text", "text|md|csv|json|none"},
+        {"executor", OPT_CHOICE, offsetof(struct bench_opts, executor), NULL,
+         "run the matrix's jobs as N local processes or as a Slurm job array", NULL, "local|slurm"},
+        {"jobs", OPT_INT, offsetof(struct bench_opts, jobs), "N",
+         "local executor: VMs at once (also -j N); more than 1 disturbs the figures", "1", NULL},
+        {"no-wait", OPT_BOOL, offsetof(struct bench_opts, no_wait), NULL,
+         "slurm executor: submit the array and return (collect later)", NULL, NULL},
+        {"plan", OPT_BOOL, offsetof(struct bench_opts, plan), NULL,
+         "write the run as self-contained jobs (one per VM group) into --out DIR", NULL, NULL},
+        {"run-job", OPT_STR, offsetof(struct bench_opts, run_job), "JOB",
+         "run one planned job, writing its results into --out DIR", NULL, NULL},
+        {"collect", OPT_BOOL, offsetof(struct bench_opts, collect), NULL,
+         "merge the job results under the DIRs given into the store", NULL, NULL},
+        {"out", OPT_STR, offsetof(struct bench_opts, out), "DIR",
+         "where --plan writes jobs, or --run-job its results", NULL, NULL},
+        OPT_END,
 };
 
 static const struct cmd_usage bench_usage = {
-	"iolab bench [options] [MATRIX]",
-	"Runs a bh-vs-iomap fio matrix (default bench/cover-letter.conf): builds or finds\n"
-	"its kernels and the guest image, boots one VM per (kernel, device, fs config),\n"
-	"takes every sample with its evidence, stores it in results/iolab.db at once, and\n"
-	"prints the run id and the tables.  Ctrl-C loses nothing taken; --resume RUN\n"
-	"takes only what is missing.  Exits 1 when a sample failed (it is kept as failed).",
-	"examples:\n"
-	"  iolab bench                               # bench/cover-letter.conf\n"
-	"  iolab bench --plan bench/sweep.conf --out plan/    # then, anywhere the cache is shared:\n"
-	"  iolab bench --run-job plan/jobs/job-000.json --out plan/results/job-000\n"
-	"  iolab bench --collect plan/\n"
-	"  iolab bench --executor slurm bench/sweep.conf  # or --executor local -j 2\n"
-	"  iolab bench bench/smoke.conf --runtime 1\n"
-	"  iolab bench --resume 20261121-203015-cover-letter bench/cover-letter.conf"};
+        "iolab bench [options] [MATRIX]",
+        "Runs a bh-vs-iomap fio matrix (default bench/cover-letter.conf): builds or finds\n"
+        "its kernels and the guest image, boots one VM per (kernel, device, fs config),\n"
+        "takes every sample with its evidence, stores it in results/iolab.db at once, and\n"
+        "prints the run id and the tables.  Ctrl-C loses nothing taken; --resume RUN\n"
+        "takes only what is missing.  Exits 1 when a sample failed (it is kept as failed).",
+        "examples:\n"
+        "  iolab bench                               # bench/cover-letter.conf\n"
+        "  iolab bench --plan bench/sweep.conf --out plan/    # then, anywhere the cache is "
+        "shared:\n"
+        "  iolab bench --run-job plan/jobs/job-000.json --out plan/results/job-000\n"
+        "  iolab bench --collect plan/\n"
+        "  iolab bench --executor slurm bench/sweep.conf  # or --executor local -j 2\n"
+        "  iolab bench bench/smoke.conf --runtime 1\n"
+        "  iolab bench --resume 20261121-203015-cover-letter bench/cover-letter.conf"};
 
 /* The plan directory of a set of result directories: where plan.json is. */
 static char *find_plan_dir(char **dirs, int n)
@@ -76,8 +76,8 @@ static char *find_plan_dir(char **dirs, int n)
 
 				free(d);
 				if (found && real && strcmp(found, real)) {
-					error("the directories belong to two plans (%s and %s)", found,
-					      real);
+					error("the directories belong to two plans (%s and %s)",
+					      found, real);
 					free(found);
 					free(real);
 					free(p);
@@ -114,7 +114,8 @@ static int jobs_mode(struct bench_opts *o, int argc, char **argv, int rest)
 
 		if (!plan)
 			return 2;
-		r = bench_collect(o, plan, (const char *const *)(argv + rest), (size_t)(argc - rest));
+		r = bench_collect(o, plan, (const char *const *)(argv + rest),
+		                  (size_t)(argc - rest));
 		free(plan);
 		return r < 0 ? 2 : r;
 	}
@@ -156,7 +157,8 @@ int cmd_bench(int argc, char **argv)
 	} else {
 		def = data_path("bench/cover-letter.conf");
 		if (!def) {
-			error("no matrix given and bench/cover-letter.conf not found (set IOLAB_HOME)");
+			error("no matrix given and bench/cover-letter.conf not found (set "
+			      "IOLAB_HOME)");
 			opts_free(bench_opts_table, &o);
 			return 2;
 		}
@@ -173,7 +175,8 @@ int cmd_bench(int argc, char **argv)
 		}
 		free(pi.run_id);
 	} else if (o.executor) {
-		char *dir = o.out ? xstrdup(o.out) : xasprintf("%s/plan-%ld", o.results, (long)getpid());
+		char *dir = o.out ? xstrdup(o.out)
+		                  : xasprintf("%s/plan-%ld", o.results, (long)getpid());
 		struct bench_plan_info pi = {0};
 
 		r = bench_plan(&o, dir, &pi);

@@ -15,26 +15,26 @@ struct compare_args {
 };
 
 static const struct opt compare_opts[] = {
-	{"threshold", OPT_STR, offsetof(struct compare_args, threshold), "PCT",
-	 "how much slower a significant change may be before it is a regression",
-	 COMPARE_DEFAULT_THRESHOLD, NULL},
-	{"junit", OPT_STR, offsetof(struct compare_args, junit), "FILE",
-	 "also write JUnit XML: one testcase per cell, a failure per regression", NULL, NULL},
-	{"db", OPT_STR, offsetof(struct compare_args, db), "PATH", "the results store",
-	 STORE_DEFAULT_PATH, NULL},
-	OPT_END,
+        {"threshold", OPT_STR, offsetof(struct compare_args, threshold), "PCT",
+         "how much slower a significant change may be before it is a regression",
+         COMPARE_DEFAULT_THRESHOLD, NULL},
+        {"junit", OPT_STR, offsetof(struct compare_args, junit), "FILE",
+         "also write JUnit XML: one testcase per cell, a failure per regression", NULL, NULL},
+        {"db", OPT_STR, offsetof(struct compare_args, db), "PATH", "the results store",
+         STORE_DEFAULT_PATH, NULL},
+        OPT_END,
 };
 
 static const struct cmd_usage compare_usage = {
-	"iolab compare [options] RUN_A RUN_B",
-	"Holds run B against run A cell by cell (cells matched by id): the ratio of the medians\n"
-	"B/A and Welch's t-test.  A regression is a cell B is slower in with p < 0.05 by more\n"
-	"than the threshold, or one B lost (failed, or not measured where A measured it).  Not\n"
-	"measured on both sides is skipped.  Runs must share their cells.\n"
-	"Exit status: 0 no regression, 1 regressions (named), 2 bad input.",
-	"examples:\n"
-	"  iolab compare 20261120-baseline latest\n"
-	"  iolab compare --threshold 3% --junit results/compare.xml nightly-1 nightly-2"};
+        "iolab compare [options] RUN_A RUN_B",
+        "Holds run B against run A cell by cell (cells matched by id): the ratio of the medians\n"
+        "B/A and Welch's t-test.  A regression is a cell B is slower in with p < 0.05 by more\n"
+        "than the threshold, or one B lost (failed, or not measured where A measured it).  Not\n"
+        "measured on both sides is skipped.  Runs must share their cells.\n"
+        "Exit status: 0 no regression, 1 regressions (named), 2 bad input.",
+        "examples:\n"
+        "  iolab compare 20261120-baseline latest\n"
+        "  iolab compare --threshold 3% --junit results/compare.xml nightly-1 nightly-2"};
 
 static int load(struct store *st, const char *db, const char *spec, struct report_run *r)
 {
@@ -62,9 +62,9 @@ static void list_cells(const char *label, const struct strvec *cells)
 
 static void name_regressions(const struct compare_result *res)
 {
-	error("%zu regression%s of %s against %s (threshold %g%%):",
-	      res->count[COMPARE_REGRESSION], res->count[COMPARE_REGRESSION] == 1 ? "" : "s",
-	      res->b->info.run_id, res->a->info.run_id, res->threshold_pct);
+	error("%zu regression%s of %s against %s (threshold %g%%):", res->count[COMPARE_REGRESSION],
+	      res->count[COMPARE_REGRESSION] == 1 ? "" : "s", res->b->info.run_id,
+	      res->a->info.run_id, res->threshold_pct);
 	for (size_t i = 0; i < res->nrows; i++)
 		if (res->rows[i].outcome == COMPARE_REGRESSION)
 			fprintf(stderr, "  %s: %s\n", res->rows[i].a->id, res->rows[i].why);

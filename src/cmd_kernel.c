@@ -8,33 +8,32 @@
 #include "opts.h"
 
 static const struct opt build_opts[] = {
-	{"source", OPT_STR, offsetof(struct kernel_opts, source), "SPEC",
-	 "debian:linux-source-X.Y, a kernel tree (plain or git), or a .tar.xz/.tar.gz",
-	 KERNEL_DEFAULT_SOURCE, NULL},
-	{"series", OPT_STR, offsetof(struct kernel_opts, series), "NAME[@vN]",
-	 "a series under kernel-patches/ (its mbox dropped there, or b4 when online)", NULL, NULL},
-	{"patches", OPT_LIST, offsetof(struct kernel_opts, patches), "FILE|DIR",
-	 "more patches: an mbox, a directory of patches, or one patch", NULL, NULL},
-	{"config", OPT_LIST, offsetof(struct kernel_opts, configs), "FILE",
-	 "an extra Kconfig fragment merged after vm/kconfig/*.config", NULL, NULL},
-	{"jobs", OPT_INT, offsetof(struct kernel_opts, jobs), "N", "parallel make jobs", "0",
-	 NULL},
-	{"force", OPT_BOOL, offsetof(struct kernel_opts, force), NULL,
-	 "rebuild even when the cache holds this kernel", NULL, NULL},
-	{"allow-missing-series", OPT_BOOL, offsetof(struct kernel_opts, no_series_ok), NULL,
-	 "when the series' patches cannot be had, build without them (and say so)", NULL, NULL},
-	OPT_END,
+        {"source", OPT_STR, offsetof(struct kernel_opts, source), "SPEC",
+         "debian:linux-source-X.Y, a kernel tree (plain or git), or a .tar.xz/.tar.gz",
+         KERNEL_DEFAULT_SOURCE, NULL},
+        {"series", OPT_STR, offsetof(struct kernel_opts, series), "NAME[@vN]",
+         "a series under kernel-patches/ (its mbox dropped there, or b4 when online)", NULL, NULL},
+        {"patches", OPT_LIST, offsetof(struct kernel_opts, patches), "FILE|DIR",
+         "more patches: an mbox, a directory of patches, or one patch", NULL, NULL},
+        {"config", OPT_LIST, offsetof(struct kernel_opts, configs), "FILE",
+         "an extra Kconfig fragment merged after vm/kconfig/*.config", NULL, NULL},
+        {"jobs", OPT_INT, offsetof(struct kernel_opts, jobs), "N", "parallel make jobs", "0", NULL},
+        {"force", OPT_BOOL, offsetof(struct kernel_opts, force), NULL,
+         "rebuild even when the cache holds this kernel", NULL, NULL},
+        {"allow-missing-series", OPT_BOOL, offsetof(struct kernel_opts, no_series_ok), NULL,
+         "when the series' patches cannot be had, build without them (and say so)", NULL, NULL},
+        OPT_END,
 };
 
 static const struct cmd_usage build_usage = {
-	"iolab kernel build [options]",
-	"Builds a guest kernel: source, patch series, tinyconfig + vm/kconfig fragments\n"
-	"(verified), out-of-tree make.  The result is cached under a key derived from every\n"
-	"input; the same inputs again return at once.  Prints the key on stdout.",
-	"examples:\n"
-	"  iolab kernel build                                   # Debian's linux-source-7.3\n"
-	"  iolab kernel build --series ext4-iomap-buffered-io@v7\n"
-	"  iolab kernel build --source ~/linux --patches fix.patch --config debug.config"};
+        "iolab kernel build [options]",
+        "Builds a guest kernel: source, patch series, tinyconfig + vm/kconfig fragments\n"
+        "(verified), out-of-tree make.  The result is cached under a key derived from every\n"
+        "input; the same inputs again return at once.  Prints the key on stdout.",
+        "examples:\n"
+        "  iolab kernel build                                   # Debian's linux-source-7.3\n"
+        "  iolab kernel build --series ext4-iomap-buffered-io@v7\n"
+        "  iolab kernel build --source ~/linux --patches fix.patch --config debug.config"};
 
 static int kernel_build_cmd(int argc, char **argv)
 {
@@ -57,16 +56,16 @@ struct info_args {
 };
 
 static const struct opt info_opts[] = {
-	{"path", OPT_BOOL, offsetof(struct info_args, path_only), NULL,
-	 "print only the kernel's cache directory", NULL, NULL},
-	OPT_END,
+        {"path", OPT_BOOL, offsetof(struct info_args, path_only), NULL,
+         "print only the kernel's cache directory", NULL, NULL},
+        OPT_END,
 };
 
 static const struct cmd_usage info_usage = {
-	"iolab kernel info [--path] KEY|PATH|latest",
-	"Prints a cached kernel's metadata: release, source identity, config hash, series\n"
-	"and version, applied patches, compiler.",
-	NULL};
+        "iolab kernel info [--path] KEY|PATH|latest",
+        "Prints a cached kernel's metadata: release, source identity, config hash, series\n"
+        "and version, applied patches, compiler.",
+        NULL};
 
 static int kernel_info_cmd(int argc, char **argv)
 {
@@ -104,9 +103,9 @@ static int kernel_info_cmd(int argc, char **argv)
 int cmd_kernel(int argc, char **argv)
 {
 	static const struct subcmd subs[] = {
-		{"build", kernel_build_cmd, "build (or find in the cache) a guest kernel"},
-		{"info", kernel_info_cmd, "print a cached kernel's metadata"},
-		{NULL, NULL, NULL},
+	        {"build", kernel_build_cmd, "build (or find in the cache) a guest kernel"},
+	        {"info", kernel_info_cmd, "print a cached kernel's metadata"},
+	        {NULL, NULL, NULL},
 	};
 
 	return run_subcmd("kernel", subs, argc, argv);

@@ -19,37 +19,36 @@ struct report_args {
 };
 
 static const struct opt report_opts[] = {
-	{"db", OPT_STR, offsetof(struct report_args, db), "PATH", "the results store",
-	 STORE_DEFAULT_PATH, NULL},
-	{"format", OPT_CHOICE, offsetof(struct report_args, format), NULL,
-	 "how to print the tables: auto is text on a terminal, Markdown otherwise", "auto",
-	 REPORT_FORMATS},
-	{"reference", OPT_STR, offsetof(struct report_args, reference), "NAME|FILE",
-	 "published figures to hold the run against: a name in bench/reference/ "
-	 "(cover-letter-v3) or an .ini file",
-	 NULL, NULL},
-	{"plots", OPT_STR, offsetof(struct report_args, plots), "DIR",
-	 "draw the plots (PNG, SVG and their data) into DIR", NULL, NULL},
-	{"html", OPT_STR, offsetof(struct report_args, html), "FILE",
-	 "also write one self-contained HTML page: tables, plots, metadata, evidence", NULL,
-	 NULL},
-	{"list", OPT_BOOL, offsetof(struct report_args, list), NULL,
-	 "list the runs in the store, newest first, and exit", NULL, NULL},
-	OPT_END,
+        {"db", OPT_STR, offsetof(struct report_args, db), "PATH", "the results store",
+         STORE_DEFAULT_PATH, NULL},
+        {"format", OPT_CHOICE, offsetof(struct report_args, format), NULL,
+         "how to print the tables: auto is text on a terminal, Markdown otherwise", "auto",
+         REPORT_FORMATS},
+        {"reference", OPT_STR, offsetof(struct report_args, reference), "NAME|FILE",
+         "published figures to hold the run against: a name in bench/reference/ "
+         "(cover-letter-v3) or an .ini file",
+         NULL, NULL},
+        {"plots", OPT_STR, offsetof(struct report_args, plots), "DIR",
+         "draw the plots (PNG, SVG and their data) into DIR", NULL, NULL},
+        {"html", OPT_STR, offsetof(struct report_args, html), "FILE",
+         "also write one self-contained HTML page: tables, plots, metadata, evidence", NULL, NULL},
+        {"list", OPT_BOOL, offsetof(struct report_args, list), NULL,
+         "list the runs in the store, newest first, and exit", NULL, NULL},
+        OPT_END,
 };
 
 static const struct cmd_usage report_usage = {
-	"iolab report [options] RUN",
-	"Prints a stored run as the cover letter's tables: per (kernel, device, fs config),\n"
-	"MiB/s (median of the repetitions, with min-max) for bh and iomap side by side, the\n"
-	"change, and whether it is within noise (Welch's t-test, p >= 0.05, at least 3\n"
-	"samples a side).  Failed and not-measured cells show a word and their reason, never a\n"
-	"number.  RUN is a run id, a unique prefix of one, or 'latest'.",
-	"examples:\n"
-	"  iolab report latest\n"
-	"  iolab report latest --format md --reference cover-letter-v3 > tables.md\n"
-	"  iolab report 20261121 --plots results/plots --html results/report.html\n"
-	"  iolab report --list"};
+        "iolab report [options] RUN",
+        "Prints a stored run as the cover letter's tables: per (kernel, device, fs config),\n"
+        "MiB/s (median of the repetitions, with min-max) for bh and iomap side by side, the\n"
+        "change, and whether it is within noise (Welch's t-test, p >= 0.05, at least 3\n"
+        "samples a side).  Failed and not-measured cells show a word and their reason, never a\n"
+        "number.  RUN is a run id, a unique prefix of one, or 'latest'.",
+        "examples:\n"
+        "  iolab report latest\n"
+        "  iolab report latest --format md --reference cover-letter-v3 > tables.md\n"
+        "  iolab report 20261121 --plots results/plots --html results/report.html\n"
+        "  iolab report --list"};
 
 static int list_runs(struct store *st)
 {

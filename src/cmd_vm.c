@@ -30,72 +30,127 @@ struct vm_args {
 	char *trace;
 };
 
-#define VM_COMMON_OPTS                                                                          \
-	{"kernel", OPT_STR, offsetof(struct vm_args, kernel), "KEY",                             \
-	 "cached kernel: key, key prefix, directory or 'latest'", "latest", NULL},               \
-		{"image", OPT_STR, offsetof(struct vm_args, image), "KEY",                       \
-		 "guest image: key, prefix, path or 'latest'", "latest", NULL},                   \
-		{"device", OPT_CHOICE, offsetof(struct vm_args, device), NULL,                   \
-		 "the kind of disk under test", "virtio-blk", "virtio-blk|nvme|pmem"},           \
-		{"disks", OPT_INT, offsetof(struct vm_args, disks), "N",                         \
-		 "how many such disks (fstests wants 2)", "1", NULL},                            \
-		{"disk-size", OPT_SIZE, offsetof(struct vm_args, disk_size), "SIZE",             \
-		 "size of each disk", "2G", NULL},                                               \
-		{"backing", OPT_STR, offsetof(struct vm_args, backing), "memory|DIR",            \
-		 "where disk files live: /dev/shm, or a directory", "memory", NULL},             \
-		{"mem", OPT_SIZE, offsetof(struct vm_args, mem), "SIZE", "guest memory", "2G",   \
-		 NULL},                                                                          \
-		{"cpus", OPT_INT, offsetof(struct vm_args, cpus), "N", "guest CPUs", "2", NULL}, \
-		{"accel", OPT_CHOICE, offsetof(struct vm_args, accel), NULL,                     \
-		 "KVM when it works (auto), or force one", "auto", "auto|kvm|tcg"},              \
-		{"run-dir", OPT_STR, offsetof(struct vm_args, run_dir), "DIR",                   \
-		 "where the console log, QEMU command line and vm.json go (default: "            \
-		 "results/vm/<time>)",                                                           \
-		 NULL, NULL},                                                                    \
-		{"boot-timeout", OPT_INT, offsetof(struct vm_args, boot_timeout), "SECONDS",     \
-		 "give up when the agent is not up by then", "60", NULL},                        \
-		{"mkfs", OPT_STR, offsetof(struct vm_args, mkfs), "FSTYPE[:ARGS]",               \
-		 "make a file system on the first disk, e.g. 'ext4:-b 65536'", NULL, NULL},      \
-		{"mount", OPT_STR, offsetof(struct vm_args, mount), "OPTIONS",                   \
-		 "mount the first disk on /mnt/test with these options (after --mkfs)", NULL,    \
-		 NULL},                                                                          \
-		{"cmdline", OPT_STR, offsetof(struct vm_args, cmdline), "ARGS",                  \
-		 "extra kernel command line", NULL, NULL}
+#define VM_COMMON_OPTS                                                                             \
+	{"kernel",                                                                                 \
+	 OPT_STR,                                                                                  \
+	 offsetof(struct vm_args, kernel),                                                         \
+	 "KEY",                                                                                    \
+	 "cached kernel: key, key prefix, directory or 'latest'",                                  \
+	 "latest",                                                                                 \
+	 NULL},                                                                                    \
+	        {"image",                                                                          \
+	         OPT_STR,                                                                          \
+	         offsetof(struct vm_args, image),                                                  \
+	         "KEY",                                                                            \
+	         "guest image: key, prefix, path or 'latest'",                                     \
+	         "latest",                                                                         \
+	         NULL},                                                                            \
+	        {"device",                                                                         \
+	         OPT_CHOICE,                                                                       \
+	         offsetof(struct vm_args, device),                                                 \
+	         NULL,                                                                             \
+	         "the kind of disk under test",                                                    \
+	         "virtio-blk",                                                                     \
+	         "virtio-blk|nvme|pmem"},                                                          \
+	        {"disks",                                                                          \
+	         OPT_INT,                                                                          \
+	         offsetof(struct vm_args, disks),                                                  \
+	         "N",                                                                              \
+	         "how many such disks (fstests wants 2)",                                          \
+	         "1",                                                                              \
+	         NULL},                                                                            \
+	        {"disk-size",                                                                      \
+	         OPT_SIZE,                                                                         \
+	         offsetof(struct vm_args, disk_size),                                              \
+	         "SIZE",                                                                           \
+	         "size of each disk",                                                              \
+	         "2G",                                                                             \
+	         NULL},                                                                            \
+	        {"backing",                                                                        \
+	         OPT_STR,                                                                          \
+	         offsetof(struct vm_args, backing),                                                \
+	         "memory|DIR",                                                                     \
+	         "where disk files live: /dev/shm, or a directory",                                \
+	         "memory",                                                                         \
+	         NULL},                                                                            \
+	        {"mem", OPT_SIZE, offsetof(struct vm_args, mem), "SIZE", "guest memory",           \
+	         "2G",  NULL},                                                                     \
+	        {"cpus", OPT_INT, offsetof(struct vm_args, cpus), "N", "guest CPUs", "2", NULL},   \
+	        {"accel",                                                                          \
+	         OPT_CHOICE,                                                                       \
+	         offsetof(struct vm_args, accel),                                                  \
+	         NULL,                                                                             \
+	         "KVM when it works (auto), or force one",                                         \
+	         "auto",                                                                           \
+	         "auto|kvm|tcg"},                                                                  \
+	        {"run-dir",                                                                        \
+	         OPT_STR,                                                                          \
+	         offsetof(struct vm_args, run_dir),                                                \
+	         "DIR",                                                                            \
+	         "where the console log, QEMU command line and vm.json go (default: "              \
+	         "results/vm/<time>)",                                                             \
+	         NULL,                                                                             \
+	         NULL},                                                                            \
+	        {"boot-timeout",                                                                   \
+	         OPT_INT,                                                                          \
+	         offsetof(struct vm_args, boot_timeout),                                           \
+	         "SECONDS",                                                                        \
+	         "give up when the agent is not up by then",                                       \
+	         "60",                                                                             \
+	         NULL},                                                                            \
+	        {"mkfs",                                                                           \
+	         OPT_STR,                                                                          \
+	         offsetof(struct vm_args, mkfs),                                                   \
+	         "FSTYPE[:ARGS]",                                                                  \
+	         "make a file system on the first disk, e.g. 'ext4:-b 65536'",                     \
+	         NULL,                                                                             \
+	         NULL},                                                                            \
+	        {"mount",                                                                          \
+	         OPT_STR,                                                                          \
+	         offsetof(struct vm_args, mount),                                                  \
+	         "OPTIONS",                                                                        \
+	         "mount the first disk on /mnt/test with these options (after --mkfs)",            \
+	         NULL,                                                                             \
+	         NULL},                                                                            \
+	{                                                                                          \
+		"cmdline", OPT_STR, offsetof(struct vm_args, cmdline), "ARGS",                     \
+		        "extra kernel command line", NULL, NULL                                    \
+	}
 
 static const struct opt run_opts[] = {
-	VM_COMMON_OPTS,
-	{"timeout", OPT_INT, offsetof(struct vm_args, timeout), "SECONDS",
-	 "kill the command after this long", "600", NULL},
-	{"trace", OPT_STR, offsetof(struct vm_args, trace), "EVENTS",
-	 "count these tracepoints (a subsystem like 'iomap', or sys/event) during the command",
-	 NULL, NULL},
-	{"agent-op", OPT_STR, offsetof(struct vm_args, agent_op), "JSON",
-	 "send this raw request to the guest agent instead of a command (see vm/README.md)",
-	 NULL, NULL},
-	OPT_END,
+        VM_COMMON_OPTS,
+        {"timeout", OPT_INT, offsetof(struct vm_args, timeout), "SECONDS",
+         "kill the command after this long", "600", NULL},
+        {"trace", OPT_STR, offsetof(struct vm_args, trace), "EVENTS",
+         "count these tracepoints (a subsystem like 'iomap', or sys/event) during the command",
+         NULL, NULL},
+        {"agent-op", OPT_STR, offsetof(struct vm_args, agent_op), "JSON",
+         "send this raw request to the guest agent instead of a command (see vm/README.md)", NULL,
+         NULL},
+        OPT_END,
 };
 
 static const struct opt shell_opts[] = {
-	VM_COMMON_OPTS,
-	OPT_END,
+        VM_COMMON_OPTS,
+        OPT_END,
 };
 
 static const struct cmd_usage run_usage = {
-	"iolab vm run [options] -- COMMAND [ARGS...]",
-	"Boots a cached kernel with the guest image and the disks asked for, runs COMMAND\n"
-	"in the guest through the agent, prints its output and exits with its status.\n"
-	"Kernel problems on the console (oops, BUG, WARNING, hung task...) are reported and\n"
-	"make the run fail even when the command succeeded.",
-	"examples:\n"
-	"  iolab vm run --device nvme -- cat /proc/partitions\n"
-	"  iolab vm run --mkfs 'ext4:-b 65536' -- dumpe2fs -h /dev/vdb\n"
-	"  iolab vm run --mkfs ext4 --mount buffered_iomap -- cat /proc/fs/ext4/vdb/options"};
+        "iolab vm run [options] -- COMMAND [ARGS...]",
+        "Boots a cached kernel with the guest image and the disks asked for, runs COMMAND\n"
+        "in the guest through the agent, prints its output and exits with its status.\n"
+        "Kernel problems on the console (oops, BUG, WARNING, hung task...) are reported and\n"
+        "make the run fail even when the command succeeded.",
+        "examples:\n"
+        "  iolab vm run --device nvme -- cat /proc/partitions\n"
+        "  iolab vm run --mkfs 'ext4:-b 65536' -- dumpe2fs -h /dev/vdb\n"
+        "  iolab vm run --mkfs ext4 --mount buffered_iomap -- cat /proc/fs/ext4/vdb/options"};
 
 static const struct cmd_usage shell_usage = {
-	"iolab vm shell [options]",
-	"Boots like 'vm run' and gives an interactive shell in the guest on this terminal\n"
-	"(exit the shell to power the guest off).",
-	NULL};
+        "iolab vm shell [options]",
+        "Boots like 'vm run' and gives an interactive shell in the guest on this terminal\n"
+        "(exit the shell to power the guest off).",
+        NULL};
 
 static void fill_config(const struct vm_args *a, struct vm_config *c)
 {
@@ -171,8 +226,8 @@ static int start_trace(struct vm *vm, const char *events)
 	r = vm_op(vm, 30, &resp, "trace_start", "{s:o}", "events", list);
 	if (r != 0 || !json_is_true(json_object_get(resp, "ok")))
 		ret = error("--trace %s: %s", events,
-			    r ? agent_strerror(r)
-			      : json_string_value(json_object_get(resp, "error")));
+		            r ? agent_strerror(r)
+		              : json_string_value(json_object_get(resp, "error")));
 	json_decref(resp);
 	return ret;
 }
@@ -189,10 +244,10 @@ static void stop_trace(struct vm *vm)
 		return;
 	}
 	json_object_foreach(json_object_get(resp, "by_event"), name, v)
-		sb_addf(&sb, " %s=%lld", name, (long long)json_integer_value(v));
+	        sb_addf(&sb, " %s=%lld", name, (long long)json_integer_value(v));
 	fprintf(stderr, "iolab: trace: %lld events, %lld of them iomap buffered I/O:%s\n",
-		(long long)json_integer_value(json_object_get(resp, "total")),
-		(long long)evidence_buffered_iomap_events(resp), sb.len ? sb.buf : " none");
+	        (long long)json_integer_value(json_object_get(resp, "total")),
+	        (long long)evidence_buffered_iomap_events(resp), sb.len ? sb.buf : " none");
 	sb_release(&sb);
 	json_decref(resp);
 }
@@ -238,7 +293,7 @@ static int vm_run_cmd(int argc, char **argv)
 		for (int i = rest; i < argc; i++)
 			json_array_append_new(args, json_string(argv[i]));
 		r = vm_op(&vm, (double)a.timeout + 30, &resp, "run", "{s:o, s:f}", "argv", args,
-			  "timeout", (double)a.timeout);
+		          "timeout", (double)a.timeout);
 		if (r == 0 && a.trace)
 			stop_trace(&vm);
 	}
@@ -247,9 +302,9 @@ static int vm_run_cmd(int argc, char **argv)
 
 		error("%s: the guest did not answer (%s); last console lines:\n%s",
 		      a.agent_op ? "agent request" : argv[rest],
-		      r == VM_KERNEL_FATAL	? "the kernel crashed"
+		      r == VM_KERNEL_FATAL  ? "the kernel crashed"
 		      : r == VM_QEMU_EXITED ? "QEMU exited"
-					    : agent_strerror(r),
+		                            : agent_strerror(r),
 		      tail);
 		free(tail);
 		goto out;
@@ -323,22 +378,22 @@ struct vmbench_args {
 };
 
 static const struct opt bench_opts[] = {
-	VM_COMMON_OPTS,
-	{"boots", OPT_INT, offsetof(struct vmbench_args, boots), "N", "boots to time", "5", NULL},
-	{"calls", OPT_INT, offsetof(struct vmbench_args, calls), "N", "agent round trips to time",
-	 "200", NULL},
-	OPT_END,
+        VM_COMMON_OPTS,
+        {"boots", OPT_INT, offsetof(struct vmbench_args, boots), "N", "boots to time", "5", NULL},
+        {"calls", OPT_INT, offsetof(struct vmbench_args, calls), "N", "agent round trips to time",
+         "200", NULL},
+        OPT_END,
 };
 
 static const struct cmd_usage bench_usage = {
-	"iolab vm bench [options]",
-	"Prints the VM stage's performance figures: boot to agent-ready (median of --boots)\n"
-	"and the agent's command round trip (median of --calls), with the accelerator used.\n"
-	"Targets: boot <= 3 s under TCG (<= 1 s under KVM), round trip <= 50 ms.",
-	NULL};
+        "iolab vm bench [options]",
+        "Prints the VM stage's performance figures: boot to agent-ready (median of --boots)\n"
+        "and the agent's command round trip (median of --calls), with the accelerator used.\n"
+        "Targets: boot <= 3 s under TCG (<= 1 s under KVM), round trip <= 50 ms.",
+        NULL};
 
 static void print_figure(const char *what, const char *unit, double scale, double *x, size_t n,
-			 double target, const char *accel)
+                         double target, const char *accel)
 {
 	struct stats_summary s;
 
@@ -398,7 +453,7 @@ static int vm_bench_cmd(int argc, char **argv)
 		printf("iolab vm bench: %s, accel %s, %ld boots, %ld round trips\n", qv, accel,
 		       a.boots, a.calls);
 		print_figure("boot to agent-ready", "s", 1, boot, (size_t)a.boots,
-			     !strcmp(accel, "kvm") ? 1 : 3, accel);
+		             !strcmp(accel, "kvm") ? 1 : 3, accel);
 		print_figure("agent round trip", "ms", 1000, rt, (size_t)a.calls, 50, accel);
 		free(qv);
 	}
@@ -412,10 +467,10 @@ static int vm_bench_cmd(int argc, char **argv)
 int cmd_vm(int argc, char **argv)
 {
 	static const struct subcmd subs[] = {
-		{"run", vm_run_cmd, "boot a kernel and run one command in the guest"},
-		{"shell", vm_shell_cmd, "boot a kernel and open a shell in the guest"},
-		{"bench", vm_bench_cmd, "time boots and agent round trips"},
-		{NULL, NULL, NULL},
+	        {"run", vm_run_cmd, "boot a kernel and run one command in the guest"},
+	        {"shell", vm_shell_cmd, "boot a kernel and open a shell in the guest"},
+	        {"bench", vm_bench_cmd, "time boots and agent round trips"},
+	        {NULL, NULL, NULL},
 	};
 
 	return run_subcmd("vm", subs, argc, argv);

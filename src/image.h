@@ -26,10 +26,23 @@ struct image_opts {
 	const struct strvec *extra; /* more packages; may be NULL */
 	const char *agent;          /* NULL: iolab-agent next to the iolab binary */
 	bool force;                 /* rebuild even when cached */
+	/*
+	 * A directory copied onto the root after the packages (a built test
+	 * suite at opt/...), and its identity for the key; both NULL or both set.
+	 */
+	const char *overlay;
+	const char *overlay_id;
 };
 
 /* Builds the image or finds it in the cache; *key_out gets its key. */
 int image_build(const struct image_opts *o, char **key_out);
+/*
+ * Assembles the root tree image_build would pack (packages, agent, /etc
+ * files) into dir, which must not exist, without packing it: a chroot to
+ * build software for the guest's userland in.  *key_out gets the key the
+ * packed image would have.
+ */
+int image_build_root(const struct image_opts *o, const char *dir, char **key_out);
 /*
  * root.sqfs of a key, a unique key prefix, "latest" (image_default_key) or a
  * path (the file or an image directory); NULL if unknown.
@@ -58,6 +71,7 @@ struct image_recipe {
 	const struct strvec *extra;    /* requested extra packages; may be NULL */
 	const struct strvec *resolved; /* "name=version", any order */
 	const char *agent_sha256;
+	const char *overlay_id; /* may be NULL */
 };
 void image_key(const struct image_recipe *r, char out[65]);
 /* The version part of the "name=version" entry for name in resolved, or NULL. */

@@ -417,8 +417,20 @@ static void remove_stale_builds(void)
 
 /* Builds into images/.build-<key> and renames it into place, so a key's directory is always whole.
  */
+/* The overlay's files go over the packages': it is what the caller built for this image. */
+static int copy_overlay(const char *overlay, const char *root, const char *log)
+{
+	char *src = xasprintf("%s/.", overlay);
+	int ret = run_simple(NULL, log, "cp", "-a", "--no-preserve=ownership", src, root, NULL);
+
+	free(src);
+	if (ret != 0)
+		return error("cannot copy %s into the image root %s; see %s", overlay, root, log);
+	return 0;
+}
+
 static int build_new(struct apt *apt, const struct image_recipe *r, const char *key,
-                     const char *agent, double t0)
+                     const char *agent, const char *overlay, double t0)
 {
 	char *stage_name = xasprintf(".build-%s", key);
 	char *stage = image_dir(stage_name);
@@ -443,6 +455,8 @@ static int build_new(struct apt *apt, const struct image_recipe *r, const char *
 	    select_debs(&all, r->resolved, &debs) < 0)
 		goto out;
 	if (assemble_root(root, &debs, agent, log) < 0)
+		goto out;
+	if (overlay && copy_overlay(overlay, root, log) < 0)
 		goto out;
 	info("image: packing %s", sqfs);
 	if (pack(root, sqfs, log) < 0)
@@ -532,67 +546,127 @@ static void report_built(const char *key, const struct strvec *resolved, double 
 	free(sqfs);
 }
 
-int image_build(const struct image_opts *o, char **key_out)
+/* What image_build and image_build_root both settle first: the recipe and its key. */
+struct resolution {
+	struct strvec request, resolved, extra;
+	struct image_recipe recipe;
+	struct apt apt;
+	bool apt_opened;
+	char *agent;
+	char agent_sha[65];
+	char key[65];
+	int lock;
+};
+
+static void resolution_release(struct resolution *rs)
+{
+	if (rs->apt_opened)
+		apt_close(&rs->apt);
+	if (rs->lock >= 0)
+		close(rs->lock);
+	sv_clear(&rs->request);
+	sv_clear(&rs->resolved);
+	sv_clear(&rs->extra);
+	free(rs->agent);
+}
+
+static int resolve(const struct image_opts *o, struct resolution *rs)
 {
 	const char *suite = o->suite ? o->suite : IMAGE_DEFAULT_SUITE;
 	const char *set = o->set ? o->set : IMAGE_DEFAULT_SET;
-	double t0 = now_seconds();
-	struct strvec request = STRVEC_INIT, resolved = STRVEC_INIT, extra = STRVEC_INIT;
-	struct image_recipe recipe;
-	struct apt apt;
-	bool apt_opened = false;
-	char *agent = NULL;
-	char agent_sha[65], key[65];
-	int lock = -1, ret = -1;
 
-	*key_out = NULL;
+	memset(rs, 0, sizeof(*rs));
+	rs->lock = -1;
 	if (!apt_known_suite(suite))
 		return error("suite '%s' is not one the lab reads; use trixie, trixie-backports, "
 		             "sid or experimental",
 		             suite);
-	if (check_tools() < 0 || collect_request(set, o->extra, &request, &extra) < 0)
-		goto out;
-	agent = o->agent ? realpath(o->agent, NULL) : find_agent();
-	if (!agent || !is_executable(agent)) {
-		error("guest agent %s not found: run make (it builds build/iolab-agent) or pass "
-		      "--agent PATH",
-		      o->agent ? o->agent : "iolab-agent");
-		goto out;
-	}
-	if (sha256_file_hex(agent, agent_sha) < 0) {
-		error("cannot read the agent %s: %s", agent, strerror(errno));
-		goto out;
-	}
-	lock = cache_lock("image");
-	if (apt_open(&apt, suite) < 0)
-		goto out;
-	apt_opened = true;
+	if (check_tools() < 0 || collect_request(set, o->extra, &rs->request, &rs->extra) < 0)
+		return -1;
+	rs->agent = o->agent ? realpath(o->agent, NULL) : find_agent();
+	if (!rs->agent || !is_executable(rs->agent))
+		return error("guest agent %s not found: run make (it builds build/iolab-agent) or "
+		             "pass --agent PATH",
+		             o->agent ? o->agent : "iolab-agent");
+	if (sha256_file_hex(rs->agent, rs->agent_sha) < 0)
+		return error("cannot read the agent %s: %s", rs->agent, strerror(errno));
+	rs->lock = cache_lock("image");
+	if (apt_open(&rs->apt, suite) < 0)
+		return -1;
+	rs->apt_opened = true;
 	/* Offline, the lists already here still name the cached images. */
-	if (apt_update(&apt, 0) < 0)
+	if (apt_update(&rs->apt, 0) < 0)
 		warn("continuing with the package lists the cache already holds");
-	info("image: resolving %zu packages and their dependencies in Debian %s", request.n, suite);
-	if (apt_resolve(&apt, &request, &resolved) < 0)
+	info("image: resolving %zu packages and their dependencies in Debian %s", rs->request.n,
+	     suite);
+	if (apt_resolve(&rs->apt, &rs->request, &rs->resolved) < 0)
+		return -1;
+	rs->recipe = (struct image_recipe){suite,         set,           &rs->extra,
+	                                   &rs->resolved, rs->agent_sha, o->overlay_id};
+	image_key(&rs->recipe, rs->key);
+	return 0;
+}
+
+int image_build(const struct image_opts *o, char **key_out)
+{
+	double t0 = now_seconds();
+	struct resolution rs;
+	int ret = -1;
+
+	*key_out = NULL;
+	if (!o->overlay != !o->overlay_id)
+		die("internal: an image overlay needs both a directory and an identity");
+	if (resolve(o, &rs) < 0)
 		goto out;
-	recipe = (struct image_recipe){suite, set, &extra, &resolved, agent_sha};
-	image_key(&recipe, key);
-	if (!o->force && is_complete(key)) {
-		info("image: %.12s is cached", key);
+	if (!o->force && is_complete(rs.key)) {
+		info("image: %.12s is cached", rs.key);
 	} else {
-		if (build_new(&apt, &recipe, key, agent, t0) < 0)
+		if (build_new(&rs.apt, &rs.recipe, rs.key, rs.agent, o->overlay, t0) < 0)
 			goto out;
-		report_built(key, &resolved, t0);
+		report_built(rs.key, &rs.resolved, t0);
 	}
-	image_set_latest(suite, set, key);
-	*key_out = xstrdup(key);
+	/* latest-* names what a plain build gives; an overlay image is asked for by key. */
+	if (!o->overlay)
+		image_set_latest(rs.recipe.suite, rs.recipe.set, rs.key);
+	*key_out = xstrdup(rs.key);
 	ret = 0;
 out:
-	if (apt_opened)
-		apt_close(&apt);
-	if (lock >= 0)
-		close(lock);
-	sv_clear(&request);
-	sv_clear(&resolved);
-	sv_clear(&extra);
-	free(agent);
+	resolution_release(&rs);
+	return ret;
+}
+
+int image_build_root(const struct image_opts *o, const char *dir, char **key_out)
+{
+	char *pool = cache_dir("images/debs");
+	char *log = xasprintf("%s.log", dir);
+	struct strvec all = STRVEC_INIT, debs = STRVEC_INIT;
+	struct resolution rs;
+	int ret = -1;
+
+	*key_out = NULL;
+	if (resolve(o, &rs) < 0)
+		goto out;
+	if (path_exists(dir)) {
+		error("internal: %s exists; a root is assembled into a new directory", dir);
+		goto out;
+	}
+	if (mkdir_p(dir) < 0) {
+		error("cannot create %s: %s", dir, strerror(errno));
+		goto out;
+	}
+	unlink(log);
+	info("image: downloading %zu packages (cached ones are reused)", rs.resolved.n);
+	if (apt_download_closure(&rs.apt, &rs.resolved, pool, &all) < 0 ||
+	    select_debs(&all, &rs.resolved, &debs) < 0 ||
+	    assemble_root(dir, &debs, rs.agent, log) < 0)
+		goto out;
+	*key_out = xstrdup(rs.key);
+	ret = 0;
+out:
+	resolution_release(&rs);
+	sv_clear(&all);
+	sv_clear(&debs);
+	free(pool);
+	free(log);
 	return ret;
 }

@@ -57,6 +57,8 @@ json_t *image_meta_encode(const struct image_info *info)
 	                 "agent_sha256", r->agent_sha256, "size_bytes",
 	                 (json_int_t)info->size_bytes, "build_seconds", info->build_seconds,
 	                 "compression", "none");
+	if (r->overlay_id)
+		json_object_set_new(meta, "overlay_id", json_string(r->overlay_id));
 	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
 		const char *v = image_pkg_version(r->resolved, names[i]);
 		char *field = xasprintf("%s_version", names[i]);

@@ -33,12 +33,63 @@ const struct image_pkg image_packages[] = {
         {"acl", "default", "getfacl/setfacl for fstests' ACL tests"},
         {"busybox-static", "minimal",
          "one static package: a shell for pipeline and boot smoke tests"},
+        /* fstests' runtime (README "BUILDING THE FSQA SUITE", common/config's _fatal checks). */
+        {"bc", "fstests", "check refuses to start without bc ($BC_PROG)"},
+        {"perl", "fstests", "check refuses to start without perl; tests use its one-liners"},
+        {"hostname", "fstests", "common/config sets HOST from hostname -s"},
+        {"bsdutils", "fstests", "logger: check logs each test it starts"},
+        {"python3", "fstests", "helper scripts of some tests ($PYTHON3_PROG)"},
+        {"quota", "fstests", "quota, setquota, repquota for the quota group"},
+        {"dbench", "fstests", "the load some generic tests run"},
+        {"dump", "fstests", "dump/restore for ext4/004"},
+        {"keyutils", "fstests", "keyctl for the encryption tests' keys"},
+        {"uuid-runtime", "fstests", "uuidgen ($UUIDGEN_PROG)"},
+        {"libcap2-bin", "fstests", "setcap/getcap for the capability tests"},
+        {"dmsetup", "fstests", "dm-flakey and dm-error tests, when the kernel has device-mapper"},
+        {"xz-utils", "fstests", "xz ($XZ_PROG), which some tests compress images with"},
+        {"libaio1t64", "fstests", "linked by fstests' aio-dio-regress programs"},
+        {"liburing2", "fstests", "linked by fsstress and fsx for io_uring"},
+        {"libcap2", "fstests", "linked by fstests' capability helpers"},
+        {"libgdbm-compat4t64", "fstests", "linked by dbtest"},
+        {"libuuid1", "fstests", "linked by fstests' uuid helpers"},
+        /* Building fstests in a chroot of the same suite (iolab fstests). */
+        {"build-essential", "fstests-build", "gcc and make for fstests' C programs"},
+        {"autoconf", "fstests-build", "fstests generates its configure script"},
+        {"automake", "fstests-build", "aclocal for fstests' configure"},
+        {"libtool", "fstests-build", "libtoolize, run by fstests' Makefile"},
+        {"libtool-bin", "fstests-build", "the libtool fstests' build links with"},
+        {"pkg-config", "fstests-build", "configure's library checks"},
+        {"xfslibs-dev", "fstests-build", "xfs/xfs.h and libhandle, which configure requires"},
+        {"uuid-dev", "fstests-build", "uuid/uuid.h, which configure requires"},
+        {"libattr1-dev", "fstests-build", "attr/attributes.h for the xattr helpers"},
+        {"libacl1-dev", "fstests-build", "sys/acl.h, which configure requires"},
+        {"libaio-dev", "fstests-build", "the aio-dio-regress programs"},
+        {"liburing-dev", "fstests-build", "io_uring in fsstress and fsx"},
+        {"libgdbm-dev", "fstests-build", "dbtest"},
+        {"libgdbm-compat-dev", "fstests-build", "the ndbm interface dbtest uses"},
+        {"libcap-dev", "fstests-build", "the capability helpers"},
 };
 const size_t image_packages_count = ARRAY_SIZE(image_packages);
+
+/*
+ * A set that extends another: the fstests image is the default one plus
+ * fstests' runtime, and fstests is built against the default userland.
+ */
+static const struct {
+	const char *set, *base;
+} set_bases[] = {
+        {"fstests", "default"},
+        {"fstests-build", "default"},
+};
 
 int image_set_packages(const char *set, struct strvec *out)
 {
 	size_t before = out->n;
+
+	for (size_t i = 0; i < ARRAY_SIZE(set_bases); i++)
+		if (!strcmp(set_bases[i].set, set) &&
+		    image_set_packages(set_bases[i].base, out) < 0)
+			return -1;
 
 	for (size_t i = 0; i < image_packages_count; i++)
 		if (!strcmp(image_packages[i].set, set) &&
@@ -102,5 +153,8 @@ void image_key(const struct image_recipe *r, char out[65])
 	hash_sorted(h, "extra", r->extra);
 	hash_sorted(h, "package", r->resolved);
 	hasher_field(h, "agent", r->agent_sha256);
+	/* Only when present, so that images without one keep their keys. */
+	if (r->overlay_id)
+		hasher_field(h, "overlay", r->overlay_id);
 	hasher_final(h, out);
 }

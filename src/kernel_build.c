@@ -173,7 +173,8 @@ static char *b4_fetch(const struct series *s, const struct series_version *v)
 		bool recent = stat(failed, &st) == 0 && time(NULL) - st.st_mtime < 3600;
 
 		if (recent) {
-			info("b4 could not fetch %s within the last hour (%s); not trying again yet",
+			info("b4 could not fetch %s within the last hour (%s); not trying again "
+			     "yet",
 			     v->message_id, log);
 			free(failed);
 			free(b4);
@@ -195,7 +196,8 @@ static char *b4_fetch(const struct series *s, const struct series_version *v)
 			struct dirent *de;
 
 			while (d && (de = readdir(d)))
-				if (ends_with(de->d_name, ".mbx") && !strstr(de->d_name, ".cover")) {
+				if (ends_with(de->d_name, ".mbx") &&
+				    !strstr(de->d_name, ".cover")) {
 					free(found);
 					found = path_join(outdir, de->d_name);
 				}
@@ -238,8 +240,9 @@ static int pick_series(const char *spec, struct series_pick *p)
 	}
 	if (series_load(dir, &p->s) < 0)
 		goto out;
-	version = at ? at : p->s.default_version ? p->s.default_version
-						 : p->s.versions[p->s.nversions - 1].name;
+	version = at                     ? at
+	          : p->s.default_version ? p->s.default_version
+	                                 : p->s.versions[p->s.nversions - 1].name;
 	p->v = series_find_version(&p->s, version);
 	if (!p->v) {
 		struct strbuf known = STRBUF_INIT;
@@ -286,8 +289,8 @@ static char *compiler_version(void)
 static int prepare_worktree(const char *src, const char *work, const char *log)
 {
 	char *from = xasprintf("%s/", src), *to = xasprintf("%s/", work);
-	const char *argv[] = {"rsync", "-a",	 "--delete", "--exclude=/.git", "--out-format=%n",
-			      from,    to,	 NULL};
+	const char *argv[] = {"rsync",           "-a", "--delete", "--exclude=/.git",
+	                      "--out-format=%n", from, to,         NULL};
 	struct child c = {0};
 	int ret = 0;
 
@@ -431,9 +434,9 @@ static json_t *patches_json(const struct patch_list *pl)
 	json_t *a = json_array();
 
 	for (size_t i = 0; i < pl->n; i++)
-		json_array_append_new(a, json_pack("{s:s, s:s, s:s}", "subject", pl->v[i].subject,
-						   "sha256", pl->v[i].sha256, "file",
-						   pl->v[i].path));
+		json_array_append_new(a,
+		                      json_pack("{s:s, s:s, s:s}", "subject", pl->v[i].subject,
+		                                "sha256", pl->v[i].sha256, "file", pl->v[i].path));
 	return a;
 }
 
@@ -447,8 +450,8 @@ static json_t *fragments_json(const struct strvec *frags)
 
 		sha256_file_hex(frags->v[i], sha);
 		json_array_append_new(a, json_pack("{s:s, s:s, s:s}", "name",
-						   base ? base + 1 : frags->v[i], "path",
-						   frags->v[i], "sha256", sha));
+		                                   base ? base + 1 : frags->v[i], "path",
+		                                   frags->v[i], "sha256", sha));
 	}
 	return a;
 }
@@ -469,8 +472,8 @@ static int store(struct kbuild *b)
 	char *tmp = xasprintf("%s.tmp", b->kdir);
 	char *release = NULL, *config_sha = NULL;
 	const char *files[][2] = {{"arch/x86/boot/bzImage", "bzImage"},
-				  {"System.map", "System.map"},
-				  {".config", "config"}};
+	                          {"System.map", "System.map"},
+	                          {".config", "config"}};
 	json_t *meta;
 	char sha[65];
 	char *now = iso_time_now();
@@ -505,23 +508,23 @@ static int store(struct kbuild *b)
 		free(cfg);
 	}
 	meta = json_pack("{s:s, s:s, s:s, s:f, s:{s:s, s:s, s:s, s:s}, s:o, s:o, s:s, s:o, s:s, "
-			 "s:b, s:{s:b}, s:s}",
-			 "key", b->key, "release", release, "created", now, "build_seconds",
-			 now_seconds() - b->t0, "source", "spec", b->src.spec, "kind", b->src.kind,
-			 "identity", b->src.identity, "location", b->src.location, "series",
-			 b->have_series ? json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s*}", "name",
-						    b->pick.s.name, "version", b->pick.v->name,
-						    "title", b->pick.s.title, "message_id",
-						    b->pick.v->message_id, "enable_option",
-						    b->pick.s.enable_option, "disable_option",
-						    b->pick.s.disable_option, "evidence_events",
-						    b->pick.s.evidence_events)
-					: json_null(),
-			 "patches", patches_json(&b->patches), "config_sha256", config_sha,
-			 "fragments", fragments_json(&b->fragments), "compiler", b->compiler,
-			 "ccache", path_exists("/usr/bin/ccache"), "features", "buffered_iomap",
-			 tree_has(b->srctree, "fs/ext4/super.c", "\"buffered_iomap\""),
-			 "build_dir", b->bdir);
+	                 "s:b, s:{s:b}, s:s}",
+	                 "key", b->key, "release", release, "created", now, "build_seconds",
+	                 now_seconds() - b->t0, "source", "spec", b->src.spec, "kind", b->src.kind,
+	                 "identity", b->src.identity, "location", b->src.location, "series",
+	                 b->have_series
+	                         ? json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s*}", "name",
+	                                     b->pick.s.name, "version", b->pick.v->name, "title",
+	                                     b->pick.s.title, "message_id", b->pick.v->message_id,
+	                                     "enable_option", b->pick.s.enable_option,
+	                                     "disable_option", b->pick.s.disable_option,
+	                                     "evidence_events", b->pick.s.evidence_events)
+	                         : json_null(),
+	                 "patches", patches_json(&b->patches), "config_sha256", config_sha,
+	                 "fragments", fragments_json(&b->fragments), "compiler", b->compiler,
+	                 "ccache", path_exists("/usr/bin/ccache"), "features", "buffered_iomap",
+	                 tree_has(b->srctree, "fs/ext4/super.c", "\"buffered_iomap\""), "build_dir",
+	                 b->bdir);
 	if (!meta) {
 		error("cannot assemble the kernel metadata");
 		goto out;
@@ -579,8 +582,8 @@ static int gather_inputs(struct kbuild *b)
 		if (pick_series(o->series, &b->pick) < 0)
 			return -1;
 		if (b->pick.patches_path) {
-			char *split = cache_dir("series/%s/%s/split", b->pick.s.name,
-						b->pick.v->name);
+			char *split =
+			        cache_dir("series/%s/%s/split", b->pick.s.name, b->pick.v->name);
 
 			rm_rf(split);
 			if (patches_load(b->pick.patches_path, split, &b->patches) < 0) {
@@ -596,9 +599,9 @@ static int gather_inputs(struct kbuild *b)
 			     b->pick.s.enable_option);
 		} else {
 			return error("series %s %s is not available: put its mbox in %s as %s.mbx "
-				     "(b4 am %s), or build online so b4 can fetch it",
-				     b->pick.s.name, b->pick.v->name, b->pick.s.dir,
-				     b->pick.v->name, b->pick.v->message_id);
+			             "(b4 am %s), or build online so b4 can fetch it",
+			             b->pick.s.name, b->pick.v->name, b->pick.s.dir,
+			             b->pick.v->name, b->pick.v->message_id);
 		}
 	}
 	for (size_t i = 0; i < o->patches.n; i++) {

@@ -26,7 +26,7 @@ void kconfig_free(struct kconfig_frag *f)
 }
 
 static void kconfig_set(struct kconfig_frag *f, const char *name, const char *value,
-			const char *where)
+                        const char *where)
 {
 	/* A later line for the same symbol wins, as in merge_config.sh. */
 	for (size_t i = 0; i < f->n; i++) {
@@ -82,8 +82,8 @@ int kconfig_parse(const char *path, struct kconfig_frag *f)
 		eq = strchr(l, '=');
 		if (!eq || !valid_symbol(l, (size_t)(eq - l))) {
 			ret = error("%s:%d: not a Kconfig line: '%s' (expected CONFIG_FOO=y or "
-				    "'# CONFIG_FOO is not set')",
-				    path, lineno, l);
+			            "'# CONFIG_FOO is not set')",
+			            path, lineno, l);
 			break;
 		}
 		*eq = '\0';
@@ -118,7 +118,7 @@ int kconfig_verify(const char *dotconfig, const struct kconfig_frag *wanted, str
 
 		if (strcmp(have, s->value)) {
 			sb_addf(report, "  %s=%s (got %s) [%s]\n", s->name, s->value, have,
-				s->where);
+			        s->where);
 			bad++;
 		}
 		free(have);

@@ -66,7 +66,7 @@ static bool has_diff(const char *text)
 }
 
 static void add_patch(struct patch_list *pl, const char *path, const char *text,
-		      const char *fallback_subject)
+                      const char *fallback_subject)
 {
 	struct patch *p;
 	char *subj = mail_subject(text);
@@ -80,7 +80,7 @@ static void add_patch(struct patch_list *pl, const char *path, const char *text,
 
 /* Splits an mbox at "From " separator lines; skips mails without a diff (cover letters). */
 static int load_mbox(const char *path, const char *text, const char *split_dir,
-		     struct patch_list *pl)
+                     struct patch_list *pl)
 {
 	const char *p = text;
 	int idx = 0;
@@ -204,8 +204,15 @@ static char *failed_file(const char *out)
 
 static int run_patch(const char *tree, const char *patchfile, bool dry, struct strbuf *out)
 {
-	const char *argv[] = {"patch", "-p1",     "-f",		     "-N", "--no-backup-if-mismatch",
-			      "-r",    "-",	  dry ? "--dry-run" : "-s", NULL};
+	const char *argv[] = {"patch",
+	                      "-p1",
+	                      "-f",
+	                      "-N",
+	                      "--no-backup-if-mismatch",
+	                      "-r",
+	                      "-",
+	                      dry ? "--dry-run" : "-s",
+	                      NULL};
 	struct child c = {0};
 	int ret;
 
@@ -235,14 +242,14 @@ int patches_apply(const struct patch_list *pl, const char *tree, const char *log
 			char *file = failed_file(out.buf ? out.buf : "");
 
 			ret = error("patch %zu/%zu \"%s\" does not apply: %s failed (patch output "
-				    "in %s)",
-				    i + 1, pl->n, p->subject, file, log);
+			            "in %s)",
+			            i + 1, pl->n, p->subject, file, log);
 			free(file);
 		} else {
 			sb_reset(&out);
 			if (run_patch(tree, p->path, false, &out) != 0)
 				ret = error("patch \"%s\" failed after a clean dry run (see %s)",
-					    p->subject, log);
+				            p->subject, log);
 		}
 		sb_add(&all, out.buf ? out.buf : "", out.len);
 		sb_release(&out);

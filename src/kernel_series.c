@@ -106,7 +106,8 @@ int series_load(const char *dir, struct series *s)
 	s->dir = xstrdup(dir);
 	rc = ini_parse(file, on_entry, &p);
 	if (rc < 0)
-		ret = error("cannot read %s: is '%s' a series under kernel-patches/?", file, s->name);
+		ret = error("cannot read %s: is '%s' a series under kernel-patches/?", file,
+		            s->name);
 	else if (rc > 0 && !p.why)
 		ret = error("%s:%d: not INI syntax", file, rc);
 	else if (p.why)
@@ -120,7 +121,7 @@ int series_load(const char *dir, struct series *s)
 			ret = error("%s: [%s] has no message_id", file, s->versions[i].name);
 	if (ret == 0 && s->default_version && !series_find_version(s, s->default_version))
 		ret = error("%s: default_version %s has no [%s] section", file, s->default_version,
-			    s->default_version);
+		            s->default_version);
 	free(p.why);
 	free(file);
 	if (ret < 0)

@@ -131,7 +131,8 @@ static int resolve_debian(const char *pkg, struct ksource *src)
 		error("cannot unpack %s (see %s)", deb, log);
 		goto out;
 	}
-	tarball = run_capture(xdir, "sh", "-c", "ls usr/src/linux-source-*.tar.* | head -n 1", NULL);
+	tarball =
+	        run_capture(xdir, "sh", "-c", "ls usr/src/linux-source-*.tar.* | head -n 1", NULL);
 	if (!tarball || !*tarball) {
 		error("%s holds no usr/src/linux-source-*.tar.*: not a kernel source package", deb);
 		goto out;
@@ -177,7 +178,7 @@ static int resolve_tarball(const char *path, struct ksource *src)
 		src->tree = unpacked_top(dest);
 		if (!src->tree)
 			ret = error("%s holds no kernel tree (no Makefile and fs/ext4 at its top)",
-				    path);
+			            path);
 	}
 	free(dest);
 	free(log);
@@ -199,7 +200,7 @@ static int hash_entry(const char *path, const struct stat *st, int type, struct 
 	if (type != FTW_F && type != FTW_SL)
 		return 0;
 	snprintf(line, sizeof(line), " %lld %lld.%09ld\n", (long long)st->st_size,
-		 (long long)st->st_mtim.tv_sec, st->st_mtim.tv_nsec);
+	         (long long)st->st_mtim.tv_sec, st->st_mtim.tv_nsec);
 	hasher_adds(tree_hasher, rel);
 	hasher_adds(tree_hasher, line);
 	return 0;
@@ -233,11 +234,12 @@ static int resolve_tree(const char *path, struct ksource *src)
 		ret = error("%s is not a kernel tree (no Makefile and fs/ext4)", path);
 		goto out;
 	}
-	if (path_exists(gitdir) && (head = run_capture(src->tree, "git", "rev-parse", "HEAD", NULL))) {
+	if (path_exists(gitdir) &&
+	    (head = run_capture(src->tree, "git", "rev-parse", "HEAD", NULL))) {
 		char *dirty = run_capture(src->tree, "sh", "-c",
-					  "{ git status --porcelain --untracked-files=normal; "
-					  "git diff HEAD; } | sha256sum | cut -c1-16",
-					  NULL);
+		                          "{ git status --porcelain --untracked-files=normal; "
+		                          "git diff HEAD; } | sha256sum | cut -c1-16",
+		                          NULL);
 		char *st = run_capture(src->tree, "git", "status", "--porcelain", NULL);
 
 		free(src->kind);
@@ -282,8 +284,8 @@ int ksource_resolve(const char *spec, struct ksource *src)
 		ret = resolve_tarball(spec, src);
 	} else {
 		ret = error("--source '%s' is neither debian:PACKAGE, a kernel tree, nor a "
-			    ".tar.xz/.tar.gz tarball",
-			    spec);
+		            ".tar.xz/.tar.gz tarball",
+		            spec);
 	}
 	if (ret < 0)
 		ksource_free(src);

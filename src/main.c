@@ -18,23 +18,23 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{"kernel", cmd_kernel, "build guest kernels (source, patch series, config) into the cache"},
-	{"image", cmd_image, "build the guest userland image (Debian packages + agent)"},
-	{"vm", cmd_vm, "boot a cached kernel with virtio-blk, NVMe or pmem disks"},
-	{"bench", cmd_bench, "run a bh-vs-iomap fio matrix and store the samples"},
-	{"report", cmd_report, "print tables, plots and an HTML report of a run"},
-	{"compare", cmd_compare, "compare two runs; exit 1 on a significant regression"},
+        {"kernel", cmd_kernel, "build guest kernels (source, patch series, config) into the cache"},
+        {"image", cmd_image, "build the guest userland image (Debian packages + agent)"},
+        {"vm", cmd_vm, "boot a cached kernel with virtio-blk, NVMe or pmem disks"},
+        {"bench", cmd_bench, "run a bh-vs-iomap fio matrix and store the samples"},
+        {"report", cmd_report, "print tables, plots and an HTML report of a run"},
+        {"compare", cmd_compare, "compare two runs; exit 1 on a significant regression"},
 };
 
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: iolab [--cache DIR] [--quiet] <command> [options]\n\n"
-		   "A QEMU lab for Linux file-system I/O paths (first subject: ext4 buffered "
-		   "I/O through iomap).\n\ncommands:\n");
+	           "A QEMU lab for Linux file-system I/O paths (first subject: ext4 buffered "
+	           "I/O through iomap).\n\ncommands:\n");
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
 		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
 	fprintf(f, "\n'iolab <command> --help' says more about each.\n"
-		   "The cache lives in --cache DIR, $IOLAB_CACHE, or $XDG_CACHE_HOME/iolab.\n");
+	           "The cache lives in --cache DIR, $IOLAB_CACHE, or $XDG_CACHE_HOME/iolab.\n");
 }
 
 int run_subcmd(const char *cmd, const struct subcmd *table, int argc, char **argv)
@@ -50,8 +50,7 @@ int run_subcmd(const char *cmd, const struct subcmd *table, int argc, char **arg
 	for (const struct subcmd *s = table; s->name; s++)
 		if (!strcmp(s->name, argv[1]))
 			return s->fn(argc - 1, argv + 1);
-	error("unknown subcommand 'iolab %s %s'; 'iolab %s --help' lists them", cmd, argv[1],
-	      cmd);
+	error("unknown subcommand 'iolab %s %s'; 'iolab %s --help' lists them", cmd, argv[1], cmd);
 	return 2;
 }
 

@@ -34,7 +34,7 @@ static int set_value(const struct cmd_usage *u, const struct opt *o, void *dst, 
 	case OPT_CHOICE:
 		if (!choice_ok(o->choices, v))
 			return error("%s: --%s takes one of %s, not '%s'", u->usage, o->name,
-				     o->choices, v);
+			             o->choices, v);
 		free(*(char **)field(dst, o));
 		*(char **)field(dst, o) = xstrdup(v);
 		return 0;
@@ -50,7 +50,7 @@ static int set_value(const struct cmd_usage *u, const struct opt *o, void *dst, 
 
 		if (errno || *end || end == v)
 			return error("%s: --%s takes a whole number, not '%s'", u->usage, o->name,
-				     v);
+			             v);
 		*(long *)field(dst, o) = n;
 		return 0;
 	case OPT_SIZE: {
@@ -58,7 +58,7 @@ static int set_value(const struct cmd_usage *u, const struct opt *o, void *dst, 
 
 		if (s < 0)
 			return error("%s: --%s takes a size such as 4k, 64k or 1M, not '%s'",
-				     u->usage, o->name, v);
+			             u->usage, o->name, v);
 		*(int64_t *)field(dst, o) = s;
 		return 0;
 	}
@@ -74,8 +74,8 @@ static const struct opt *find(const struct opt *table, const char *name, size_t 
 	return NULL;
 }
 
-int opts_parse(const struct cmd_usage *u, const struct opt *table, void *dst, int argc,
-	       char **argv, int first, int *rest)
+int opts_parse(const struct cmd_usage *u, const struct opt *table, void *dst, int argc, char **argv,
+               int first, int *rest)
 {
 	int i;
 
@@ -110,7 +110,7 @@ int opts_parse(const struct cmd_usage *u, const struct opt *table, void *dst, in
 		}
 		if (!o)
 			return error("%s: unknown option '--%.*s' (see --help)", u->usage,
-				     eq ? (int)(eq - a) : (int)strlen(a), a);
+			             eq ? (int)(eq - a) : (int)strlen(a), a);
 		if (o->type == OPT_BOOL) {
 			if (set_value(u, o, dst, eq ? eq + 1 : "1") < 0)
 				return -1;
@@ -118,7 +118,7 @@ int opts_parse(const struct cmd_usage *u, const struct opt *table, void *dst, in
 		}
 		if (!eq && i + 1 >= argc)
 			return error("%s: --%s needs a value (%s)", u->usage, o->name,
-				     o->metavar ? o->metavar : "VALUE");
+			             o->metavar ? o->metavar : "VALUE");
 		if (set_value(u, o, dst, eq ? eq + 1 : argv[++i]) < 0)
 			return -1;
 	}
@@ -130,7 +130,7 @@ int opts_parse(const struct cmd_usage *u, const struct opt *table, void *dst, in
 }
 
 int opts_parse_args(const struct cmd_usage *u, const struct opt *table, void *dst, int argc,
-		    char **argv, int first, struct strvec *args)
+                    char **argv, int first, struct strvec *args)
 {
 	char **opts = xcalloc((size_t)argc + 1, sizeof(*opts));
 	int n = 0, rest, ret;
@@ -153,7 +153,7 @@ int opts_parse_args(const struct cmd_usage *u, const struct opt *table, void *ds
 		}
 		opts[n++] = argv[i];
 		o = starts_with(a, "--") && !strchr(a, '=') ? find(table, a + 2, strlen(a + 2))
-							   : NULL;
+		                                            : NULL;
 		if (o && o->type != OPT_BOOL && i + 1 < argc)
 			opts[n++] = argv[++i];
 	}

@@ -33,7 +33,10 @@ struct opt {
 	const char *choices;
 };
 
-#define OPT_END {NULL, 0, 0, NULL, NULL, NULL, NULL}
+#define OPT_END                                                                                    \
+	{                                                                                          \
+		NULL, 0, 0, NULL, NULL, NULL, NULL                                                 \
+	}
 
 struct cmd_usage {
 	const char *usage;    /* "iolab kernel build [options]" */
@@ -46,15 +49,15 @@ struct cmd_usage {
  * argument; *rest is set to the index of the first unparsed argument.
  * Returns 0, 1 when --help was printed, or -1 after one clear error line.
  */
-int opts_parse(const struct cmd_usage *u, const struct opt *table, void *dst, int argc,
-	       char **argv, int first, int *rest);
+int opts_parse(const struct cmd_usage *u, const struct opt *table, void *dst, int argc, char **argv,
+               int first, int *rest);
 /*
  * As opts_parse(), but arguments may come before, between and after the
  * options ("iolab report RUN --html FILE"), the way GNU getopt permutes;
  * they go to args in order.  Everything after "--" is an argument.
  */
 int opts_parse_args(const struct cmd_usage *u, const struct opt *table, void *dst, int argc,
-		    char **argv, int first, struct strvec *args);
+                    char **argv, int first, struct strvec *args);
 void opts_help(const struct cmd_usage *u, const struct opt *table, FILE *f);
 /* Releases OPT_STR/OPT_LIST/OPT_CHOICE values. */
 void opts_free(const struct opt *table, void *dst);

@@ -112,8 +112,9 @@ static void judge(struct compare_row *r, double threshold_pct)
 	change = r->cmp.change_pct;
 	if (r->cmp.verdict == STATS_TOO_FEW) {
 		r->outcome = COMPARE_TOO_FEW;
-		r->why = xasprintf("%+.1f%%, %zu and %zu samples: %d a side are needed for a verdict",
-		                   change, a->nok, b->nok, STATS_MIN_SAMPLES);
+		r->why = xasprintf(
+		        "%+.1f%%, %zu and %zu samples: %d a side are needed for a verdict", change,
+		        a->nok, b->nok, STATS_MIN_SAMPLES);
 	} else if (r->cmp.verdict == STATS_NOISE) {
 		r->outcome = COMPARE_NOISE;
 		r->why = xasprintf("%+.1f%%, within noise (p=%.3g)", change, r->cmp.p);
@@ -122,12 +123,12 @@ static void judge(struct compare_row *r, double threshold_pct)
 		r->why = xasprintf("%+.1f%%, significant (p=%.3g)", change, r->cmp.p);
 	} else if (-change > threshold_pct) {
 		r->outcome = COMPARE_REGRESSION;
-		r->why = xasprintf("%+.1f%%, significant (p=%.3g), beyond the %g%% threshold", change,
-		                   r->cmp.p, threshold_pct);
+		r->why = xasprintf("%+.1f%%, significant (p=%.3g), beyond the %g%% threshold",
+		                   change, r->cmp.p, threshold_pct);
 	} else {
 		r->outcome = COMPARE_SLOWER;
-		r->why = xasprintf("%+.1f%%, significant (p=%.3g), within the %g%% threshold", change,
-		                   r->cmp.p, threshold_pct);
+		r->why = xasprintf("%+.1f%%, significant (p=%.3g), within the %g%% threshold",
+		                   change, r->cmp.p, threshold_pct);
 	}
 }
 
@@ -177,6 +178,24 @@ static void run_line(struct strbuf *out, const char *label, const struct report_
 	free(cap);
 }
 
+/* What should be equal for B/A to mean anything; a difference is said, not refused. */
+static void differences(struct strbuf *out, const struct compare_result *res)
+{
+	static const char *const keys[] = {"accelerator", "host", "guest", "fio", "fs config"};
+	struct report_prov pa, pb;
+
+	report_provenance(res->a, NULL, NULL, NULL, &pa);
+	report_provenance(res->b, NULL, NULL, NULL, &pb);
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+		const char *va = report_prov_get(&pa, keys[i]), *vb = report_prov_get(&pb, keys[i]);
+
+		if (strcmp(va, vb))
+			sb_addf(out, "note: the runs differ in %s: A %s, B %s\n", keys[i], va, vb);
+	}
+	report_prov_free(&pa);
+	report_prov_free(&pb);
+}
+
 static char *median_text(const struct report_cell *c)
 {
 	const char *w = report_cell_word(c);
@@ -190,6 +209,7 @@ void compare_render_text(const struct compare_result *res, struct strbuf *out)
 
 	run_line(out, "A", res->a);
 	run_line(out, "B", res->b);
+	differences(out, res);
 	sb_addf(out,
 	        "B against A per cell: medians (MiB/s), B/A, Welch p; a regression is B slower "
 	        "by more than %g%% with p < %.2f, or a cell B lost.\n\n",
@@ -213,8 +233,9 @@ void compare_render_text(const struct compare_result *res, struct strbuf *out)
 		free(ma);
 		free(mb);
 	}
-	sb_addf(out, "\n%zu cells: regressions %zu, slower within %g%% %zu, faster %zu, within "
-	             "noise %zu, too few samples %zu, skipped %zu\n",
+	sb_addf(out,
+	        "\n%zu cells: regressions %zu, slower within %g%% %zu, faster %zu, within "
+	        "noise %zu, too few samples %zu, skipped %zu\n",
 	        res->nrows, res->count[COMPARE_REGRESSION], res->threshold_pct,
 	        res->count[COMPARE_SLOWER], res->count[COMPARE_FASTER], res->count[COMPARE_NOISE],
 	        res->count[COMPARE_TOO_FEW], res->count[COMPARE_SKIPPED]);

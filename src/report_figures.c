@@ -16,10 +16,11 @@
 static void add_slug(struct strbuf *sb, const char *s)
 {
 	for (const char *p = s; *p; p++)
-		sb_addc(sb, strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-",
-		                   *p)
-		                    ? *p
-		                    : '_');
+		sb_addc(sb,
+		        strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-",
+		               *p)
+		                ? *p
+		                : '_');
 }
 
 static char *fig_base(const char *dir, const char *const *parts, size_t n)
@@ -95,16 +96,18 @@ static bool any_point(const struct series_buf *s, size_t n)
  * The series with at least one point: a path measured nowhere (a kernel
  * without the series) is left out of the key rather than drawn as nothing.
  */
-static struct plot_series *as_plot(const struct series_buf *s, size_t n, bool bounds,
-                                   size_t *np)
+static struct plot_series *as_plot(const struct series_buf *s, size_t n, bool bounds, size_t *np)
 {
 	struct plot_series *p = xcalloc(n + 1, sizeof(*p));
 
 	*np = 0;
 	for (size_t i = 0; i < n; i++)
 		if (any_point(&s[i], 1))
-			p[(*np)++] = (struct plot_series){s[i].name, s[i].n,      s[i].x,
-			                                  s[i].y,    bounds ? s[i].lo : NULL,
+			p[(*np)++] = (struct plot_series){s[i].name,
+			                                  s[i].n,
+			                                  s[i].x,
+			                                  s[i].y,
+			                                  bounds ? s[i].lo : NULL,
 			                                  bounds ? s[i].hi : NULL};
 	return p;
 }

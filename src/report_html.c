@@ -536,7 +536,8 @@ int report_render_html(const struct report_model *m, const struct report_figures
 	for (size_t i = 0; figs && i < figs->n; i++)
 		any_sweep |= figs->v[i].group < 0;
 	if (any_sweep)
-		sb_adds(out, "<li><a href=\"#sweeps\">sweeps across devices and fs configs</a></li>\n");
+		sb_adds(out,
+		        "<li><a href=\"#sweeps\">sweeps across devices and fs configs</a></li>\n");
 	sb_adds(out, "</ul></nav>\n");
 
 	for (size_t gi = 0; gi < m->ngroups; gi++) {

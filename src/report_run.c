@@ -406,8 +406,7 @@ static json_t *kernel_meta(const struct report_run *r, const char *kernel)
 	return json_object_get(json_object_get(r->info.meta, "kernels"), kernel);
 }
 
-static void add_kernel(struct report_prov *p, const struct report_run *r,
-                       const struct strvec *ks)
+static void add_kernel(struct report_prov *p, const struct report_run *r, const struct strvec *ks)
 {
 	struct strbuf rel = STRBUF_INIT, cfg = STRBUF_INIT, ser = STRBUF_INIT, opt = STRBUF_INIT;
 
@@ -458,8 +457,8 @@ static void add_accel(struct report_prov *p, const struct report_run *r, const c
 {
 	json_t *meta = r->info.meta, *vm = json_object_get(meta, "vm");
 	char *seen = distinct(r, kernel, device, fs, F_ACCEL);
-	const char *qemu = jstr(vm, "qemu_version") ? jstr(vm, "qemu_version")
-	                                            : jstr(meta, "qemu_version");
+	const char *qemu =
+	        jstr(vm, "qemu_version") ? jstr(vm, "qemu_version") : jstr(meta, "qemu_version");
 	const char *accel = seen ? seen : jstr(vm, "accel");
 	char *v;
 

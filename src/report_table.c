@@ -171,7 +171,8 @@ static const char *cell_reason(const struct report_cell *c)
 		if (!c->samples[i].ok && c->samples[i].failure && *c->samples[i].failure)
 			return c->samples[i].failure;
 	if (!strcmp(c->status, "pending"))
-		return "the run did not get to it (interrupted? 'iolab bench --resume' finishes it)";
+		return "the run did not get to it (interrupted? 'iolab bench --resume' finishes "
+		       "it)";
 	if (!strcmp(c->status, "ok"))
 		return "marked ok but no ok sample is stored";
 	return "no reason recorded";
@@ -660,7 +661,8 @@ static void reference_line(const struct report_model *m, struct strbuf *out, con
 	if (subj)
 		sb_addf(out, ", \"%s\"", subj);
 	if (who || date)
-		sb_addf(out, " (%s%s%s)", who ? who : "", who && date ? ", " : "", date ? date : "");
+		sb_addf(out, " (%s%s%s)", who ? who : "", who && date ? ", " : "",
+		        date ? date : "");
 	sb_addc(out, '\n');
 }
 
@@ -724,7 +726,8 @@ static void md_table(const struct report_model *m, const struct report_group *g,
 	size_t *width = xcalloc(n, sizeof(*width));
 	char *head = table_heading(m, g, t);
 
-	/* The cover letter's header: "write cache bh | iomap | change | uncached write bh | ...". */
+	/* The cover letter's header: "write cache bh | iomap | change | uncached write bh | ...".
+	 */
 	cells[0] = xstrdup("bs");
 	for (size_t i = 0; i < ncols; i++) {
 		bool first = i == 0 || cols[i].w != cols[i - 1].w;
@@ -845,18 +848,17 @@ static void csv_num(struct strbuf *sb, double v, bool ok)
 }
 
 static const char *const csv_columns[] = {
-        "run_id",     "kernel",        "device",      "fs_config",         "table",
-        "workload",   "workload_title", "bs",         "bs_bytes",          "path",
-        "status",     "reason",        "n_ok",        "n_failed",          "median_mib_s",
-        "min_mib_s",  "max_mib_s",     "mean_mib_s",  "sd_mib_s",          "ci95_lo",
-        "ci95_hi",    "baseline",      "change_pct",  "ratio",             "welch_p",
-        "verdict",    "published_ratio", "agrees",    "kernel_release",    "kernel_config_sha256",
-        "patch_series", "accelerator", "fio",         "repetitions",       "host",
+        "run_id",       "kernel",          "device",     "fs_config",      "table",
+        "workload",     "workload_title",  "bs",         "bs_bytes",       "path",
+        "status",       "reason",          "n_ok",       "n_failed",       "median_mib_s",
+        "min_mib_s",    "max_mib_s",       "mean_mib_s", "sd_mib_s",       "ci95_lo",
+        "ci95_hi",      "baseline",        "change_pct", "ratio",          "welch_p",
+        "verdict",      "published_ratio", "agrees",     "kernel_release", "kernel_config_sha256",
+        "patch_series", "accelerator",     "fio",        "repetitions",    "host",
 };
 
 static void csv_cell(const struct report_model *m, const struct report_group *g,
-                     const struct report_table *t, size_t w, size_t b, size_t p,
-                     struct strbuf *out)
+                     const struct report_table *t, size_t w, size_t b, size_t p, struct strbuf *out)
 {
 	const struct report_entry *e = report_table_entry(t, w, b);
 	const struct report_cell *c = e->cells[p];
@@ -865,8 +867,8 @@ static void csv_cell(const struct report_model *m, const struct report_group *g,
 	size_t nfailed = 0;
 	char *bs = report_bs_label(t->bs[b]), *bytes = xasprintf("%lld", (long long)t->bs[b]);
 	char *nok = xasprintf("%zu", c ? c->nok : 0), *nf;
-	static const char *const prov[] = {"kernel", "kernel config", "patch series",
-	                                   "accelerator", "fio", "repetitions", "host"};
+	static const char *const prov[] = {"kernel", "kernel config", "patch series", "accelerator",
+	                                   "fio",    "repetitions",   "host"};
 
 	for (size_t i = 0; c && i < c->nsamples; i++)
 		nfailed += !c->samples[i].ok;
@@ -997,11 +999,12 @@ static json_t *change_json(const struct report_change *ch, bool with_ref)
 		json_object_set_new(o, "verdict", json_null());
 	}
 	if (with_ref) {
-		json_object_set_new(o, "published_ratio", ch->have_ref ? jnum(ch->ref_ratio)
-		                                                       : json_null());
-		json_object_set_new(o, "agrees", ch->agree == REPORT_AGREE_NONE
-		                                         ? json_null()
-		                                         : json_string(agree_word(ch->agree)));
+		json_object_set_new(o, "published_ratio",
+		                    ch->have_ref ? jnum(ch->ref_ratio) : json_null());
+		json_object_set_new(o, "agrees",
+		                    ch->agree == REPORT_AGREE_NONE
+		                            ? json_null()
+		                            : json_string(agree_word(ch->agree)));
 	}
 	return o;
 }
@@ -1026,19 +1029,18 @@ static json_t *table_json(const struct report_model *m, const struct report_tabl
 			for (size_t p = 1; p < m->paths.n; p++)
 				json_object_set_new(changes, m->paths.v[p],
 				                    change_json(&e->changes[p], m->ref != NULL));
-			json_array_append_new(entries,
-			                      json_pack("{s:s, s:o, s:o}", "workload",
-			                                t->workloads.v[w], "paths", paths,
-			                                "changes", changes));
+			json_array_append_new(entries, json_pack("{s:s, s:o, s:o}", "workload",
+			                                         t->workloads.v[w], "paths", paths,
+			                                         "changes", changes));
 		}
 		json_array_append_new(rows, json_pack("{s:s, s:I, s:o}", "bs", label, "bs_bytes",
-		                                       (json_int_t)t->bs[b], "entries", entries));
+		                                      (json_int_t)t->bs[b], "entries", entries));
 		free(label);
 	}
 	for (size_t i = 0; i < t->notes.n; i++)
 		json_array_append_new(notes, json_string(t->notes.v[i]));
-	return json_pack("{s:s, s:s, s:o, s:o, s:o}", "title", t->title, "unit", "MiB/s",
-	                 "columns", cols, "rows", rows, "notes", notes);
+	return json_pack("{s:s, s:s, s:o, s:o, s:o}", "title", t->title, "unit", "MiB/s", "columns",
+	                 cols, "rows", rows, "notes", notes);
 }
 
 json_t *report_model_json(const struct report_model *m)
@@ -1054,9 +1056,9 @@ json_t *report_model_json(const struct report_model *m)
 		for (size_t j = 0; j < g->ntables; j++)
 			json_array_append_new(tables, table_json(m, &g->tables[j]));
 		json_array_append_new(groups, json_pack("{s:s, s:s, s:s, s:o, s:o}", "kernel",
-		                                        g->kernel, "device", g->device,
-		                                        "fs_config", g->fs, "provenance",
-		                                        prov_json(&g->prov), "tables", tables));
+		                                        g->kernel, "device", g->device, "fs_config",
+		                                        g->fs, "provenance", prov_json(&g->prov),
+		                                        "tables", tables));
 	}
 	o = json_pack("{s:s, s:o, s:o, s:o, s:o, s:{s:f, s:i}}", "run_id", m->run->info.run_id,
 	              "matrix", jstr_or_null(m->run->info.matrix_name), "status",
@@ -1084,7 +1086,8 @@ void report_render(const struct report_model *m, enum report_format f, struct st
 		return;
 	case REPORT_JSON:
 		j = report_model_json(m);
-		text = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
+		text = json_dumps(j,
+		                  JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
 		sb_adds(out, text ? text : "null");
 		sb_addc(out, '\n');
 		free(text);

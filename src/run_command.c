@@ -31,7 +31,7 @@ static void child_exec(struct child *c, int out_fd, int log_fd)
 	}
 	if (c->dir && chdir(c->dir) < 0) {
 		dprintf(STDERR_FILENO, "iolab: error: cannot enter %s: %s\n", c->dir,
-			strerror(errno));
+		        strerror(errno));
 		_exit(127);
 	}
 	for (const char *const *e = c->env; e && *e; e++)
@@ -194,8 +194,8 @@ char *argv_to_shell(const char *const *argv)
 
 		for (const char *p = a; *p; p++)
 			if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-				    "0123456789-_./=:,+@%",
-				    *p))
+			            "0123456789-_./=:,+@%",
+			            *p))
 				plain = false;
 		if (i)
 			sb_addc(&sb, ' ');

@@ -43,7 +43,7 @@ struct child {
 int run_command(struct child *c);
 /* Convenience: argv as varargs, NULL-terminated; output goes to log_path or stderr. */
 int run_simple(const char *dir, const char *log_path, const char *arg0, ...)
-	__attribute__((sentinel));
+        __attribute__((sentinel));
 /* Runs argv and returns its stdout (trimmed), or NULL on failure. */
 char *run_capture(const char *dir, const char *arg0, ...) __attribute__((sentinel));
 /* Shell-quotes argv into one line, for logs and saved command lines. */

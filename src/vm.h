@@ -62,7 +62,7 @@ struct vm_config {
 	const char *backing; /* "memory" (/dev/shm) or a directory */
 	int64_t mem;
 	int cpus;
-	const char *accel; /* "auto", "kvm", "tcg" */
+	const char *accel;   /* "auto", "kvm", "tcg" */
 	const char *run_dir; /* where console.log, qemu.cmdline... go; NULL: results/vm/<id> */
 	double boot_timeout;
 	const char *extra_cmdline;
@@ -114,8 +114,7 @@ int vm_start(const struct vm_config *cfg, struct vm *vm);
 /* One agent request with console watching; returns 0, an AGENT_ code or a VM_ code. */
 int vm_call(struct vm *vm, json_t *request, double timeout_s, json_t **response);
 /* Convenience: builds {"op": op, ...} from a jansson pack format. */
-int vm_op(struct vm *vm, double timeout_s, json_t **response, const char *op, const char *fmt,
-	  ...);
+int vm_op(struct vm *vm, double timeout_s, json_t **response, const char *op, const char *fmt, ...);
 /* Powers the guest off (or kills QEMU), removes backing files, writes vm.json. */
 int vm_stop(struct vm *vm);
 /* Other lab VMs running on this host right now (any iolab process). */
@@ -140,7 +139,7 @@ int vm_mkfs(struct vm *vm, const char *fstype, const char *dev, const char *args
  * as "kernel does not support <option>" rather than as EINVAL.
  */
 int vm_mount(struct vm *vm, const char *dev, const char *dir, const char *fstype,
-	     const char *options, struct mount_result *res);
+             const char *options, struct mount_result *res);
 int vm_umount(struct vm *vm, const char *dir);
 void mount_result_free(struct mount_result *r);
 

@@ -18,21 +18,21 @@ static const struct {
 	const char *kind;
 	enum console_severity sev;
 } patterns[] = {
-	{"Kernel panic - not syncing", "panic", CONSOLE_FATAL},
-	{"Oops:", "oops", CONSOLE_FATAL},
-	{"BUG: kernel NULL pointer", "bug", CONSOLE_FATAL},
-	{"BUG: unable to handle", "bug", CONSOLE_FATAL},
-	{"kernel BUG at", "bug", CONSOLE_FATAL},
-	{"general protection fault", "oops", CONSOLE_FATAL},
-	{"BUG: KASAN:", "kasan", CONSOLE_NOTE},
-	{"BUG: soft lockup", "soft-lockup", CONSOLE_NOTE},
-	{"watchdog: BUG: soft lockup", "soft-lockup", CONSOLE_NOTE},
-	{"UBSAN:", "ubsan", CONSOLE_NOTE},
-	{"blocked for more than", "hung-task", CONSOLE_NOTE},
-	{"WARNING:", "warning", CONSOLE_NOTE},
-	{"EXT4-fs error", "ext4-error", CONSOLE_NOTE},
-	{"XFS (", NULL, CONSOLE_NOTE}, /* only with "Corruption" below */
-	{"BUG:", "bug", CONSOLE_FATAL},
+        {"Kernel panic - not syncing", "panic", CONSOLE_FATAL},
+        {"Oops:", "oops", CONSOLE_FATAL},
+        {"BUG: kernel NULL pointer", "bug", CONSOLE_FATAL},
+        {"BUG: unable to handle", "bug", CONSOLE_FATAL},
+        {"kernel BUG at", "bug", CONSOLE_FATAL},
+        {"general protection fault", "oops", CONSOLE_FATAL},
+        {"BUG: KASAN:", "kasan", CONSOLE_NOTE},
+        {"BUG: soft lockup", "soft-lockup", CONSOLE_NOTE},
+        {"watchdog: BUG: soft lockup", "soft-lockup", CONSOLE_NOTE},
+        {"UBSAN:", "ubsan", CONSOLE_NOTE},
+        {"blocked for more than", "hung-task", CONSOLE_NOTE},
+        {"WARNING:", "warning", CONSOLE_NOTE},
+        {"EXT4-fs error", "ext4-error", CONSOLE_NOTE},
+        {"XFS (", NULL, CONSOLE_NOTE}, /* only with "Corruption" below */
+        {"BUG:", "bug", CONSOLE_FATAL},
 };
 
 const char *console_classify(const char *line, enum console_severity *sev)
@@ -89,10 +89,10 @@ static void on_line(struct console_watch *w, char *line)
 	kind = console_classify(line, &sev);
 	if (kind) {
 		json_array_append_new(w->problems,
-				      json_pack("{s:s, s:s, s:s, s:I, s:s}", "kind", kind,
-						"severity", sev == CONSOLE_FATAL ? "fatal" : "note",
-						"line", line, "line_number", (json_int_t)w->lines,
-						"excerpt", line));
+		                      json_pack("{s:s, s:s, s:s, s:I, s:s}", "kind", kind,
+		                                "severity", sev == CONSOLE_FATAL ? "fatal" : "note",
+		                                "line", line, "line_number", (json_int_t)w->lines,
+		                                "excerpt", line));
 		w->excerpt_left = EXCERPT_LINES;
 		if (sev == CONSOLE_FATAL)
 			w->fatal = true;
@@ -101,7 +101,7 @@ static void on_line(struct console_watch *w, char *line)
 	if (w->excerpt_left > 0) {
 		json_t *last = json_array_get(w->problems, json_array_size(w->problems) - 1);
 		char *ex = xasprintf("%s\n%s", json_string_value(json_object_get(last, "excerpt")),
-				     line);
+		                     line);
 
 		json_object_set_new(last, "excerpt", json_string(ex));
 		free(ex);

@@ -41,14 +41,14 @@ int vm_mkfs(struct vm *vm, const char *fstype, const char *dev, const char *args
 		json_array_append_new(argv, json_string(sv.v[i]));
 	sv_clear(&sv);
 	r = vm_op(vm, 600, &resp, "mkfs", "{s:s, s:s, s:o}", "fstype", fstype, "dev", dev, "args",
-		  argv);
+	          argv);
 	if (r != 0) {
 		ret = error("mkfs.%s %s: the guest did not answer (%s)", fstype, dev,
-			    agent_strerror(r));
+		            agent_strerror(r));
 	} else if (!json_is_true(json_object_get(resp, "ok")) ||
-		   json_integer_value(json_object_get(resp, "exit")) != 0) {
+	           json_integer_value(json_object_get(resp, "exit")) != 0) {
 		char *why = last_line(*jstr(resp, "stderr") ? jstr(resp, "stderr")
-							    : jstr(resp, "error"));
+		                                            : jstr(resp, "error"));
 
 		ret = error("mkfs.%s %s %s failed: %s", fstype, args ? args : "", dev, why);
 		free(why);
@@ -81,13 +81,13 @@ static const char *rejected_option(json_t *kmsg, const char *options)
 }
 
 int vm_mount(struct vm *vm, const char *dev, const char *dir, const char *fstype,
-	     const char *options, struct mount_result *res)
+             const char *options, struct mount_result *res)
 {
 	json_t *resp = NULL;
 	int r, ret = 0;
 
-	r = vm_op(vm, 120, &resp, "mount", "{s:s, s:s, s:s, s:s}", "dev", dev, "dir", dir,
-		  "fstype", fstype, "options", options ? options : "");
+	r = vm_op(vm, 120, &resp, "mount", "{s:s, s:s, s:s, s:s}", "dev", dev, "dir", dir, "fstype",
+	          fstype, "options", options ? options : "");
 	if (r != 0) {
 		ret = error("mount %s: the guest did not answer (%s)", dev, agent_strerror(r));
 	} else if (!json_is_true(json_object_get(resp, "ok"))) {
@@ -95,12 +95,12 @@ int vm_mount(struct vm *vm, const char *dev, const char *dir, const char *fstype
 
 		if (opt)
 			ret = error("kernel does not support %s: %s refused the mount option '%s' "
-				    "(build a kernel with the series that adds it)",
-				    opt, fstype, opt);
+			            "(build a kernel with the series that adds it)",
+			            opt, fstype, opt);
 		else
 			ret = error("mount -t %s -o %s %s %s failed: %s", fstype,
-				    options && *options ? options : "defaults", dev, dir,
-				    jstr(resp, "error"));
+			            options && *options ? options : "defaults", dev, dir,
+			            jstr(resp, "error"));
 	} else if (res) {
 		json_t *devt = json_object_get(resp, "dev_t");
 
@@ -121,7 +121,7 @@ int vm_umount(struct vm *vm, const char *dir)
 
 	if (r != 0 || !json_is_true(json_object_get(resp, "ok")))
 		ret = error("umount %s failed: %s", dir,
-			    r ? agent_strerror(r) : jstr(resp, "error"));
+		            r ? agent_strerror(r) : jstr(resp, "error"));
 	json_decref(resp);
 	return ret;
 }

@@ -221,7 +221,7 @@ static int create_backing(struct vm *vm, int i, const char *dir, const char *tag
 	if (ftruncate(fd, vm->cfg.disk_size) < 0) {
 		close(fd);
 		return error("cannot size %s to %lld bytes: %s", d->backing,
-			     (long long)vm->cfg.disk_size, strerror(errno));
+		             (long long)vm->cfg.disk_size, strerror(errno));
 	}
 	close(fd);
 	return 0;
@@ -238,8 +238,8 @@ static void add_disks(struct vm *vm, struct strvec *a)
 
 			sv_push(a, "-drive");
 			sv_pushf(a, "if=none,id=disk%d,file=%s,format=raw,%s", i, d->backing,
-				 odirect ? "cache=none,aio=io_uring"
-					 : "cache=writeback,aio=io_uring");
+			         odirect ? "cache=none,aio=io_uring"
+			                 : "cache=writeback,aio=io_uring");
 			sv_push(a, "-device");
 			sv_pushf(a, "virtio-blk-pci,drive=disk%d,serial=%s", i, d->serial);
 			/* vda is the root image. */
@@ -249,15 +249,15 @@ static void add_disks(struct vm *vm, struct strvec *a)
 		case VM_DEV_NVME:
 			sv_push(a, "-drive");
 			sv_pushf(a, "if=none,id=disk%d,file=%s,format=raw,cache=writeback", i,
-				 d->backing);
+			         d->backing);
 			sv_push(a, "-device");
 			sv_pushf(a, "nvme,drive=disk%d,serial=%s", i, d->serial);
 			d->guest_path = xasprintf("/dev/nvme%dn1", i);
 			break;
 		case VM_DEV_PMEM:
 			sv_push(a, "-object");
-			sv_pushf(a, "memory-backend-file,id=pmem%d,share=on,mem-path=%s,size=%lld", i,
-				 d->backing, (long long)vm->cfg.disk_size);
+			sv_pushf(a, "memory-backend-file,id=pmem%d,share=on,mem-path=%s,size=%lld",
+			         i, d->backing, (long long)vm->cfg.disk_size);
 			sv_push(a, "-device");
 			sv_pushf(a, "nvdimm,id=nvdimm%d,memdev=pmem%d", i, i);
 			d->guest_path = xasprintf("/dev/pmem%d", i);
@@ -282,8 +282,8 @@ static void build_argv(struct vm *vm, const char *accel, struct strvec *a)
 	sv_push(a, "-m");
 	if (pmem)
 		sv_pushf(a, "%lldM,slots=%d,maxmem=%lldM", (long long)(c->mem >> 20),
-			 vm->ndisks + 1,
-			 (long long)((c->mem + (int64_t)vm->ndisks * c->disk_size) >> 20) + 1024);
+		         vm->ndisks + 1,
+		         (long long)((c->mem + (int64_t)vm->ndisks * c->disk_size) >> 20) + 1024);
 	else
 		sv_pushf(a, "%lldM", (long long)(c->mem >> 20));
 	sv_push(a, "-nodefaults");
@@ -295,9 +295,9 @@ static void build_argv(struct vm *vm, const char *accel, struct strvec *a)
 	sv_push(a, bz);
 	sv_push(a, "-append");
 	sv_pushf(a,
-		 "console=ttyS0 root=/dev/vda ro rootfstype=squashfs init=/sbin/iolab-agent "
-		 "panic=-1 loglevel=6 printk.time=1%s%s",
-		 c->extra_cmdline ? " " : "", c->extra_cmdline ? c->extra_cmdline : "");
+	         "console=ttyS0 root=/dev/vda ro rootfstype=squashfs init=/sbin/iolab-agent "
+	         "panic=-1 loglevel=6 printk.time=1%s%s",
+	         c->extra_cmdline ? " " : "", c->extra_cmdline ? c->extra_cmdline : "");
 	sv_push(a, "-serial");
 	sv_pushf(a, "file:%s/console.log", vm->run_dir);
 	sv_push(a, "-drive");
@@ -479,7 +479,8 @@ static char *boot_failure(struct vm *vm, int r)
 	tail = console_tail(&vm->console, 15);
 	switch (r) {
 	case AGENT_TIMEOUT:
-		why = xasprintf("the guest did not reach the agent within %.0f s", vm->cfg.boot_timeout);
+		why = xasprintf("the guest did not reach the agent within %.0f s",
+		                vm->cfg.boot_timeout);
 		break;
 	case VM_KERNEL_FATAL:
 		why = xstrdup("the kernel crashed while booting");
@@ -489,7 +490,7 @@ static char *boot_failure(struct vm *vm, int r)
 		char *qerr = first_line_of(vm->qemu_log, "qemu-system");
 
 		why = qerr ? xasprintf("QEMU exited: %s", qerr)
-			   : xstrdup("QEMU exited before the agent was ready (no init? a panic?)");
+		           : xstrdup("QEMU exited before the agent was ready (no init? a panic?)");
 		free(qerr);
 		break;
 	}
@@ -498,7 +499,7 @@ static char *boot_failure(struct vm *vm, int r)
 	}
 	{
 		char *msg = xasprintf("%s; last console lines (%s/console.log):\n%s", why,
-				      vm->run_dir, *tail ? tail : "    (nothing)\n");
+		                      vm->run_dir, *tail ? tail : "    (nothing)\n");
 
 		free(why);
 		free(tail);
@@ -526,11 +527,11 @@ static int resolve_inputs(struct vm *vm)
 	vm->kernel_dir = kernel_dir(c->kernel);
 	if (!vm->kernel_dir)
 		return error("no cached kernel matches '%s' (build one with 'iolab kernel build')",
-			     c->kernel);
+		             c->kernel);
 	vm->image_path = image_path(c->image ? c->image : "latest");
 	if (!vm->image_path)
 		return error("no guest image matches '%s' (build one with 'iolab image build')",
-			     c->image ? c->image : "latest");
+		             c->image ? c->image : "latest");
 	return 0;
 }
 
@@ -568,7 +569,7 @@ static int map_disks(struct vm *vm)
 		}
 		if (!found) {
 			vm->failure = xasprintf("disk %s (serial %s) did not appear in the guest",
-						vm->disks[k].guest_path, vm->disks[k].serial);
+			                        vm->disks[k].guest_path, vm->disks[k].serial);
 			json_decref(resp);
 			return error("%s", vm->failure);
 		}
@@ -629,13 +630,13 @@ int vm_start(const struct vm_config *cfg, struct vm *vm)
 				char *k = first_line_of(vm->qemu_log, "KVM internal error");
 
 				why = xasprintf("KVM cannot run this guest (%s)",
-						k ? k : "internal error");
+				                k ? k : "internal error");
 				free(k);
 			} else {
 				char *f = boot_failure(vm, r);
 
 				why = xasprintf("the guest did not come up under KVM: %.*s",
-						(int)strcspn(f, ";"), f);
+				                (int)strcspn(f, ";"), f);
 				free(f);
 			}
 			kill_qemu(vm);
@@ -693,8 +694,7 @@ int vm_call(struct vm *vm, json_t *request, double timeout_s, json_t **response)
 	return r;
 }
 
-int vm_op(struct vm *vm, double timeout_s, json_t **response, const char *op, const char *fmt,
-	  ...)
+int vm_op(struct vm *vm, double timeout_s, json_t **response, const char *op, const char *fmt, ...)
 {
 	json_t *req;
 	json_error_t err;
@@ -720,19 +720,17 @@ json_t *vm_describe(const struct vm *vm)
 	json_t *j;
 
 	for (int i = 0; i < vm->ndisks; i++)
-		json_array_append_new(disks, json_pack("{s:s, s:s}", "serial", vm->disks[i].serial,
-						       "guest_path",
-						       vm->disks[i].guest_path
-							       ? vm->disks[i].guest_path
-							       : ""));
+		json_array_append_new(
+		        disks, json_pack("{s:s, s:s}", "serial", vm->disks[i].serial, "guest_path",
+		                         vm->disks[i].guest_path ? vm->disks[i].guest_path : ""));
 	j = json_pack("{s:s, s:s?, s:s, s:s, s:s, s:s, s:I, s:I, s:i, s:s, s:o, s:f, s:O?, s:O}",
-		      "accel", vm->accel ? vm->accel : "none", "accel_reason", vm->accel_reason,
-		      "qemu_version", qv, "qemu_cmdline", vm->cmdline ? vm->cmdline : "", "device",
-		      vm_device_name(vm->cfg.device), "backing", vm->cfg.backing, "mem_bytes",
-		      (json_int_t)vm->cfg.mem, "disk_size_bytes", (json_int_t)vm->cfg.disk_size,
-		      "cpus", vm->cfg.cpus, "run_dir", vm->run_dir ? vm->run_dir : "", "disks",
-		      disks, "boot_seconds", vm->boot_seconds, "ready", vm->ready, "problems",
-		      vm->console.problems ? vm->console.problems : json_array());
+	              "accel", vm->accel ? vm->accel : "none", "accel_reason", vm->accel_reason,
+	              "qemu_version", qv, "qemu_cmdline", vm->cmdline ? vm->cmdline : "", "device",
+	              vm_device_name(vm->cfg.device), "backing", vm->cfg.backing, "mem_bytes",
+	              (json_int_t)vm->cfg.mem, "disk_size_bytes", (json_int_t)vm->cfg.disk_size,
+	              "cpus", vm->cfg.cpus, "run_dir", vm->run_dir ? vm->run_dir : "", "disks",
+	              disks, "boot_seconds", vm->boot_seconds, "ready", vm->ready, "problems",
+	              vm->console.problems ? vm->console.problems : json_array());
 	free(qv);
 	return j;
 }

@@ -32,10 +32,10 @@ struct fixture_run {
 	const char *failed_cell;
 	/* The kernel lacks the series: every iomap cell is not-measured. */
 	bool no_iomap;
-	const char *device; /* virtio-blk */
+	const char *device;  /* virtio-blk */
 	const char *device2; /* a second device: a sweep over devices, two groups */
-	size_t nbs;         /* the first nbs of 1k 4k 64k 1M; 0: all four */
-	bool no_meta;       /* store no meta_json at all */
+	size_t nbs;          /* the first nbs of 1k 4k 64k 1M; 0: all four */
+	bool no_meta;        /* store no meta_json at all */
 };
 
 static const char *const fx_workloads[] = {"write_cache", "uncached_write", "read_hole",
@@ -65,16 +65,15 @@ static json_t *fx_meta(const struct fixture_run *o)
 	for (int i = 1; !o->no_iomap && i <= 22; i++)
 		json_array_append_new(patches, json_pack("{s:s, s:s}", "subject", "ext4: fixture",
 		                                         "sha256", "00"));
-	kernel = json_pack("{s:s, s:s, s:s, s:o, s:o, s:{s:b}}", "key", "7.3.0-6f1c2e0a9b3d",
-	                   "release", o->no_iomap ? "7.3.0" : "7.3.0-iomap-v3", "config_sha256",
-	                   "4d2f8a0c6e1b3a5f7d9c0e2b4a6f8d1c3e5a7b9d0f2c4e6a8b1d3f5a7c9e0b2d",
-	                   "series",
-	                   o->no_iomap ? json_null()
-	                               : json_pack("{s:s, s:s, s:s}", "name",
-	                                           "ext4-iomap-buffered-io", "version", "v3",
-	                                           "message_id",
-	                                           "20260422021042.4157510-1-yi.zhang@huaweicloud.com"),
-	                   "patches", patches, "features", "buffered_iomap", !o->no_iomap);
+	kernel = json_pack(
+	        "{s:s, s:s, s:s, s:o, s:o, s:{s:b}}", "key", "7.3.0-6f1c2e0a9b3d", "release",
+	        o->no_iomap ? "7.3.0" : "7.3.0-iomap-v3", "config_sha256",
+	        "4d2f8a0c6e1b3a5f7d9c0e2b4a6f8d1c3e5a7b9d0f2c4e6a8b1d3f5a7c9e0b2d", "series",
+	        o->no_iomap ? json_null()
+	                    : json_pack("{s:s, s:s, s:s}", "name", "ext4-iomap-buffered-io",
+	                                "version", "v3", "message_id",
+	                                "20260422021042.4157510-1-yi.zhang@huaweicloud.com"),
+	        "patches", patches, "features", "buffered_iomap", !o->no_iomap);
 	matrix = json_pack("{s:s, s:s, s:[{s:s, s:s, s:s, s:b}], s:I, s:I, s:I, s:I, s:I, s:s}",
 	                   "name", "cover-letter", "description", "The v3 cover letter's tables",
 	                   "fs_configs", "name", "4k", "mkfs",
@@ -84,12 +83,13 @@ static json_t *fx_meta(const struct fixture_run *o)
 	                   (json_int_t)536870912, "runtime", (json_int_t)3, "backing", "memory");
 	meta = json_pack("{s:s, s:s, s:s, s:s, s:{s:o}, s:{s:s, s:s, s:s}, s:s, s:{s:s}, "
 	                 "s:{s:s, s:s, s:I, s:i}, s:o}",
-	                 "run_id", o->run_id, "created", o->created, "iolab_version", "v0.1-fixture",
-	                 "series", "ext4-iomap-buffered-io", "kernels", "default", kernel, "image",
-	                 "fio_version", "fio-3.39", "e2fsprogs_version", "1.47.2-3", "key",
-	                 "trixie-3a9c", "qemu_version", "9.2.0", "vm", "accel", "kvm", "host",
-	                 "hostname", "labhost", "cpu_model", "AMD EPYC 7B13 64-Core Processor",
-	                 "mem_bytes", (json_int_t)68719476736LL, "cpus", 16, "matrix", matrix);
+	                 "run_id", o->run_id, "created", o->created, "iolab_version",
+	                 "v0.1-fixture", "series", "ext4-iomap-buffered-io", "kernels", "default",
+	                 kernel, "image", "fio_version", "fio-3.39", "e2fsprogs_version",
+	                 "1.47.2-3", "key", "trixie-3a9c", "qemu_version", "9.2.0", "vm", "accel",
+	                 "kvm", "host", "hostname", "labhost", "cpu_model",
+	                 "AMD EPYC 7B13 64-Core Processor", "mem_bytes", (json_int_t)68719476736LL,
+	                 "cpus", 16, "matrix", matrix);
 	return meta;
 }
 
@@ -114,8 +114,8 @@ static json_t *fx_evidence(const char *path, const char *workload, double mibs)
 	                 (json_int_t)536870912);
 }
 
-static int fx_sample(struct store *st, const struct fixture_run *o, const struct cell *c,
-                     int rep, double mibs, const char *failure)
+static int fx_sample(struct store *st, const struct fixture_run *o, const struct cell *c, int rep,
+                     double mibs, const char *failure)
 {
 	char *base = xasprintf("results/%s/default_%s_4k/samples/%s-%lld-%s-r%d", o->run_id,
 	                       c->device, c->workload->name, (long long)c->bs, c->path, rep);
@@ -184,8 +184,8 @@ static int fixture_write_run(struct store *st, const char *db, const struct fixt
 					c->bs = fx_bs[b];
 					c->path = fx_paths[p];
 					c->group_id = xasprintf("default/%s/4k", devices[d]);
-					c->id = xasprintf("%s/%s/%s/%s", c->group_id, fx_workloads[w],
-					                  bs, fx_paths[p]);
+					c->id = xasprintf("%s/%s/%s/%s", c->group_id,
+					                  fx_workloads[w], bs, fx_paths[p]);
 					free(bs);
 				}
 	if (store_add_cells(st, o->run_id, cells, n) < 0)
@@ -249,42 +249,115 @@ static int fixture_write_run(struct store *st, const char *db, const struct fixt
  * is fx-base with one thing changed.
  */
 static const struct fixture_run fx_all[] = {
-        {.run_id = "20261121-203015-cover-letter", .created = "2026-11-21T20:30:15Z", .reps = 3,
-         .jitter = 0.01, .bh_scale = 1.0, .iomap_scale = 1.0},
-        {.run_id = "20261122-101500-no-iomap", .created = "2026-11-22T10:15:00Z", .reps = 3,
-         .jitter = 0.01, .bh_scale = 1.0, .iomap_scale = 1.0, .no_iomap = true,
+        {.run_id = "20261121-203015-cover-letter",
+         .created = "2026-11-21T20:30:15Z",
+         .reps = 3,
+         .jitter = 0.01,
+         .bh_scale = 1.0,
+         .iomap_scale = 1.0},
+        {.run_id = "20261122-101500-no-iomap",
+         .created = "2026-11-22T10:15:00Z",
+         .reps = 3,
+         .jitter = 0.01,
+         .bh_scale = 1.0,
+         .iomap_scale = 1.0,
+         .no_iomap = true,
          .failed_cell = "write_cache/64k/bh"},
-        {.run_id = "fx-base", .created = "2026-11-20T01:00:00Z", .reps = 3, .jitter = 0.01,
-         .bh_scale = 1.0, .iomap_scale = 1.0},
-        {.run_id = "fx-faster", .created = "2026-11-20T02:00:00Z", .reps = 3, .jitter = 0.01,
-         .bh_scale = 1.0, .iomap_scale = 1.0, .scaled_cell = "write_cache/64k/iomap",
+        {.run_id = "fx-base",
+         .created = "2026-11-20T01:00:00Z",
+         .reps = 3,
+         .jitter = 0.01,
+         .bh_scale = 1.0,
+         .iomap_scale = 1.0},
+        {.run_id = "fx-faster",
+         .created = "2026-11-20T02:00:00Z",
+         .reps = 3,
+         .jitter = 0.01,
+         .bh_scale = 1.0,
+         .iomap_scale = 1.0,
+         .scaled_cell = "write_cache/64k/iomap",
          .cell_scale = 1.2},
-        {.run_id = "fx-slower", .created = "2026-11-20T03:00:00Z", .reps = 3, .jitter = 0.01,
-         .bh_scale = 1.0, .iomap_scale = 1.0, .scaled_cell = "write_cache/64k/iomap",
+        {.run_id = "fx-slower",
+         .created = "2026-11-20T03:00:00Z",
+         .reps = 3,
+         .jitter = 0.01,
+         .bh_scale = 1.0,
+         .iomap_scale = 1.0,
+         .scaled_cell = "write_cache/64k/iomap",
          .cell_scale = 0.8},
-        {.run_id = "fx-slightly-slower", .created = "2026-11-20T04:00:00Z", .reps = 3,
-         .jitter = 0.01, .bh_scale = 1.0, .iomap_scale = 1.0, .scaled_cell = "read_hole/4k/bh",
+        {.run_id = "fx-slightly-slower",
+         .created = "2026-11-20T04:00:00Z",
+         .reps = 3,
+         .jitter = 0.01,
+         .bh_scale = 1.0,
+         .iomap_scale = 1.0,
+         .scaled_cell = "read_hole/4k/bh",
          .cell_scale = 0.97},
-        {.run_id = "fx-noise", .created = "2026-11-20T05:00:00Z", .reps = 3, .jitter = 0.01,
-         .bh_scale = 1.0, .iomap_scale = 1.0, .scaled_cell = "write_cache/64k/iomap",
+        {.run_id = "fx-noise",
+         .created = "2026-11-20T05:00:00Z",
+         .reps = 3,
+         .jitter = 0.01,
+         .bh_scale = 1.0,
+         .iomap_scale = 1.0,
+         .scaled_cell = "write_cache/64k/iomap",
          .cell_scale = 0.99},
-        {.run_id = "fx-failed", .created = "2026-11-20T06:00:00Z", .reps = 3, .jitter = 0.01,
-         .bh_scale = 1.0, .iomap_scale = 1.0, .failed_cell = "read_ondisk/1M/iomap"},
-        {.run_id = "fx-nvme", .created = "2026-11-20T07:00:00Z", .reps = 3, .jitter = 0.01,
-         .bh_scale = 1.0, .iomap_scale = 1.0, .device = "nvme"},
-        {.run_id = "fx-two-bs", .created = "2026-11-20T08:00:00Z", .reps = 3, .jitter = 0.01,
-         .bh_scale = 1.0, .iomap_scale = 1.0, .nbs = 2},
-        {.run_id = "fx-few", .created = "2026-11-20T09:00:00Z", .reps = 2, .jitter = 0.01,
-         .bh_scale = 1.0, .iomap_scale = 1.0, .scaled_cell = "write_cache/64k/iomap",
+        {.run_id = "fx-failed",
+         .created = "2026-11-20T06:00:00Z",
+         .reps = 3,
+         .jitter = 0.01,
+         .bh_scale = 1.0,
+         .iomap_scale = 1.0,
+         .failed_cell = "read_ondisk/1M/iomap"},
+        {.run_id = "fx-nvme",
+         .created = "2026-11-20T07:00:00Z",
+         .reps = 3,
+         .jitter = 0.01,
+         .bh_scale = 1.0,
+         .iomap_scale = 1.0,
+         .device = "nvme"},
+        {.run_id = "fx-two-bs",
+         .created = "2026-11-20T08:00:00Z",
+         .reps = 3,
+         .jitter = 0.01,
+         .bh_scale = 1.0,
+         .iomap_scale = 1.0,
+         .nbs = 2},
+        {.run_id = "fx-few",
+         .created = "2026-11-20T09:00:00Z",
+         .reps = 2,
+         .jitter = 0.01,
+         .bh_scale = 1.0,
+         .iomap_scale = 1.0,
+         .scaled_cell = "write_cache/64k/iomap",
          .cell_scale = 0.5},
-        {.run_id = "fx-no-iomap", .created = "2026-11-20T10:00:00Z", .reps = 3, .jitter = 0.01,
-         .bh_scale = 1.0, .iomap_scale = 1.0, .no_iomap = true},
-        {.run_id = "fx-no-iomap-2", .created = "2026-11-20T11:00:00Z", .reps = 3,
-         .jitter = 0.01, .bh_scale = 1.0, .iomap_scale = 1.0, .no_iomap = true},
-        {.run_id = "fx-sweep", .created = "2026-11-20T13:00:00Z", .reps = 3, .jitter = 0.01,
-         .bh_scale = 1.0, .iomap_scale = 1.0, .device2 = "nvme"},
-        {.run_id = "fx-no-meta", .created = "2026-11-20T12:00:00Z", .reps = 3, .jitter = 0.01,
-         .bh_scale = 1.0, .iomap_scale = 1.0, .no_meta = true},
+        {.run_id = "fx-no-iomap",
+         .created = "2026-11-20T10:00:00Z",
+         .reps = 3,
+         .jitter = 0.01,
+         .bh_scale = 1.0,
+         .iomap_scale = 1.0,
+         .no_iomap = true},
+        {.run_id = "fx-no-iomap-2",
+         .created = "2026-11-20T11:00:00Z",
+         .reps = 3,
+         .jitter = 0.01,
+         .bh_scale = 1.0,
+         .iomap_scale = 1.0,
+         .no_iomap = true},
+        {.run_id = "fx-sweep",
+         .created = "2026-11-20T13:00:00Z",
+         .reps = 3,
+         .jitter = 0.01,
+         .bh_scale = 1.0,
+         .iomap_scale = 1.0,
+         .device2 = "nvme"},
+        {.run_id = "fx-no-meta",
+         .created = "2026-11-20T12:00:00Z",
+         .reps = 3,
+         .jitter = 0.01,
+         .bh_scale = 1.0,
+         .iomap_scale = 1.0,
+         .no_meta = true},
 };
 
 static inline const struct fixture_run *fx_find(const char *run_id)

@@ -47,8 +47,8 @@ static void test_trace_check(void **state)
 {
 	json_t *ev = json_object();
 	json_t *none = json_pack("{s:i, s:{s:i}}", "total", 5, "by_event", "iomap_dio_rw_begin", 5);
-	json_t *fired = json_pack("{s:i, s:{s:i, s:i}}", "total", 130, "by_event", "iomap_iter", 100,
-				  "iomap_writeback_folio", 30);
+	json_t *fired = json_pack("{s:i, s:{s:i, s:i}}", "total", 130, "by_event", "iomap_iter",
+	                          100, "iomap_writeback_folio", 30);
 	char *why;
 
 	(void)state;
@@ -57,9 +57,9 @@ static void test_trace_check(void **state)
 	assert_int_equal(evidence_buffered_iomap_events(fired), 130);
 	assert_null(evidence_check_trace(ev, false, none));
 	assert_null(evidence_check_trace(ev, true, fired));
-	assert_int_equal(json_integer_value(json_object_get(json_object_get(ev, "iomap_events"),
-							    "buffered")),
-			 130);
+	assert_int_equal(json_integer_value(
+	                         json_object_get(json_object_get(ev, "iomap_events"), "buffered")),
+	                 130);
 	why = evidence_check_trace(ev, true, none);
 	assert_non_null(why);
 	assert_non_null(strstr(why, "not in effect"));
@@ -98,10 +98,10 @@ static void test_uncached_check(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_option_tokens),
-		cmocka_unit_test(test_path_check),
-		cmocka_unit_test(test_trace_check),
-		cmocka_unit_test(test_uncached_check),
+	        cmocka_unit_test(test_option_tokens),
+	        cmocka_unit_test(test_path_check),
+	        cmocka_unit_test(test_trace_check),
+	        cmocka_unit_test(test_uncached_check),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

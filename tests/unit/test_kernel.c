@@ -80,19 +80,19 @@ static void test_series_refusals(void **state)
 	(void)state;
 	/* Each bad manifest is refused; the good one is taken. */
 	assert_int_equal(load_text("[series]\ntitle=t\nenable_option=a\ndisable_option=b\n"
-				   "[v1]\nmessage_id=x@y\n"),
-			 0);
+	                           "[v1]\nmessage_id=x@y\n"),
+	                 0);
 	assert_int_equal(load_text("[series]\ntitle=t\nenable_option=a\ndisable_option=b\n"
-				   "[v1]\nmessage_id=x@y\nbogus=1\n"),
-			 -1);
+	                           "[v1]\nmessage_id=x@y\nbogus=1\n"),
+	                 -1);
 	assert_int_equal(load_text("[series]\ntitle=t\nenable_option=a\n[v1]\nmessage_id=x\n"), -1);
 	assert_int_equal(load_text("[series]\ntitle=t\nenable_option=a\ndisable_option=b\n"), -1);
 	assert_int_equal(load_text("[series]\ntitle=t\nenable_option=a\ndisable_option=b\n"
-				   "[v1]\npatches=3\n"),
-			 -1);
+	                           "[v1]\npatches=3\n"),
+	                 -1);
 	assert_int_equal(load_text("[series]\ntitle=t\nenable_option=a\ndisable_option=b\n"
-				   "default_version=v9\n[v1]\nmessage_id=x\n"),
-			 -1);
+	                           "default_version=v9\n[v1]\nmessage_id=x\n"),
+	                 -1);
 	assert_int_equal(load_text("[other]\nx=1\n"), -1);
 }
 
@@ -103,12 +103,12 @@ static void test_fragment_verify(void **state)
 	struct kconfig_frag f = {0};
 	struct strbuf report = STRBUF_INIT;
 	const char *dotconfig = "CONFIG_EXT4_FS=y\nCONFIG_SYSCTL=y\n# CONFIG_QUOTA is not set\n"
-				"CONFIG_PANIC_TIMEOUT=-1\nCONFIG_CMDLINE=\"x\"\n";
+	                        "CONFIG_PANIC_TIMEOUT=-1\nCONFIG_CMDLINE=\"x\"\n";
 
 	(void)state;
 	write_str(frag, "# comment\nCONFIG_EXT4_FS=y\nCONFIG_BLK_DEV_PMEM=y\n"
-			"# CONFIG_QUOTA is not set\nCONFIG_PANIC_TIMEOUT=-1\nCONFIG_CMDLINE=\"x\"\n"
-			"CONFIG_XFS_FS=n\n");
+	                "# CONFIG_QUOTA is not set\nCONFIG_PANIC_TIMEOUT=-1\nCONFIG_CMDLINE=\"x\"\n"
+	                "CONFIG_XFS_FS=n\n");
 	assert_int_equal(kconfig_parse(frag, &f), 0);
 	assert_int_equal(f.n, 6);
 	/* PMEM asked for but absent; XFS=n matches an absent symbol. */
@@ -213,7 +213,7 @@ static void test_mbox_split_and_apply(void **state)
 	/* The cover letter has no diff and is skipped. */
 	assert_int_equal(pl.n, 2);
 	assert_string_equal(pl.v[0].subject,
-			    "ext4: add a fixture mount option for the buffered iomap path");
+	                    "ext4: add a fixture mount option for the buffered iomap path");
 	assert_string_equal(pl.v[1].subject, "ext4: return one from the fixture");
 	assert_int_equal(strlen(pl.v[0].sha256), 64);
 	assert_int_equal(patches_apply(&pl, tree, log), 0);
@@ -334,16 +334,16 @@ static void test_tree_source_identity(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_series_manifest),
-		cmocka_unit_test(test_series_refusals),
-		cmocka_unit_test(test_fragment_verify),
-		cmocka_unit_test(test_default_fragments),
-		cmocka_unit_test(test_cache_key),
-		cmocka_unit_test(test_mbox_split_and_apply),
-		cmocka_unit_test(test_conflict_leaves_tree_untouched),
-		cmocka_unit_test(test_not_a_patch),
-		cmocka_unit_test(test_source_spec_refused),
-		cmocka_unit_test(test_tree_source_identity),
+	        cmocka_unit_test(test_series_manifest),
+	        cmocka_unit_test(test_series_refusals),
+	        cmocka_unit_test(test_fragment_verify),
+	        cmocka_unit_test(test_default_fragments),
+	        cmocka_unit_test(test_cache_key),
+	        cmocka_unit_test(test_mbox_split_and_apply),
+	        cmocka_unit_test(test_conflict_leaves_tree_untouched),
+	        cmocka_unit_test(test_not_a_patch),
+	        cmocka_unit_test(test_source_spec_refused),
+	        cmocka_unit_test(test_tree_source_identity),
 	};
 
 	iolab_quiet = true;

@@ -63,8 +63,7 @@ struct cmp {
 	int ret;
 };
 
-static void compare(struct env *e, const char *a, const char *b, double threshold,
-                    struct cmp *c)
+static void compare(struct env *e, const char *a, const char *b, double threshold, struct cmp *c)
 {
 	memset(c, 0, sizeof(*c));
 	assert_int_equal(report_run_load(e->st, a, &c->a), 0);
@@ -270,7 +269,8 @@ static void test_text_and_junit(void **state)
 
 	compare(*state, "fx-base", "fx-slower", 5, &c);
 	compare_render_text(&c.res, &sb);
-	assert_non_null(strstr(sb.buf, "A: run fx-base | kernel 7.3.0-iomap-v3 | kvm | fio-3.39\n"));
+	assert_non_null(
+	        strstr(sb.buf, "A: run fx-base | kernel 7.3.0-iomap-v3 | kvm | fio-3.39\n"));
 	assert_non_null(strstr(sb.buf, "REGRESSION: -20.0%, significant"));
 	assert_non_null(strstr(sb.buf, "\n40 cells: regressions 1, slower within 5% 0, faster 0, "
 	                               "within noise 39, too few samples 0, skipped 0\n"));
@@ -301,12 +301,12 @@ static void test_xml_escape(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_same_run),       cmocka_unit_test(test_improvement),
-		cmocka_unit_test(test_regression),     cmocka_unit_test(test_threshold),
-		cmocka_unit_test(test_noise),          cmocka_unit_test(test_failed_in_b),
-		cmocka_unit_test(test_not_measured),   cmocka_unit_test(test_mismatched_runs),
-		cmocka_unit_test(test_too_few),        cmocka_unit_test(test_parse_threshold),
-		cmocka_unit_test(test_text_and_junit), cmocka_unit_test(test_xml_escape),
+	        cmocka_unit_test(test_same_run),       cmocka_unit_test(test_improvement),
+	        cmocka_unit_test(test_regression),     cmocka_unit_test(test_threshold),
+	        cmocka_unit_test(test_noise),          cmocka_unit_test(test_failed_in_b),
+	        cmocka_unit_test(test_not_measured),   cmocka_unit_test(test_mismatched_runs),
+	        cmocka_unit_test(test_too_few),        cmocka_unit_test(test_parse_threshold),
+	        cmocka_unit_test(test_text_and_junit), cmocka_unit_test(test_xml_escape),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

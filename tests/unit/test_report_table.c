@@ -517,7 +517,8 @@ static void test_missing_meta(void **state)
 	assert_string_equal(report_prov_get(p, "iolab"), "unknown");
 	text = render(&l.m, REPORT_TEXT);
 	assert_non_null(strstr(text, "  kernel          unknown\n"));
-	assert_non_null(strstr(text, "  repetitions     unknown; ok samples per measured cell: 3\n"));
+	assert_non_null(
+	        strstr(text, "  repetitions     unknown; ok samples per measured cell: 3\n"));
 	free(text);
 	text = report_caption(&l.run, NULL, NULL, NULL);
 	assert_string_equal(text, "run fx-no-meta | kernel unknown | kvm | fio-3.39");
@@ -573,7 +574,8 @@ static void test_sweep_tables(void **state)
 	assert_int_equal(l.m.ngroups, 2);
 	assert_string_equal(l.m.groups[1].device, "nvme");
 	text = render(&l.m, REPORT_TEXT);
-	assert_non_null(strstr(text, "Buffered write (MiB/s): kernel default, virtio-blk, fs 4k\n"));
+	assert_non_null(
+	        strstr(text, "Buffered write (MiB/s): kernel default, virtio-blk, fs 4k\n"));
 	assert_non_null(strstr(text, "Buffered read (MiB/s): kernel default, nvme, fs 4k\n"));
 	assert_non_null(strstr(text, "  device          nvme\n"));
 	free(text);
@@ -592,7 +594,8 @@ static size_t count_kind(const struct report_figures *f, const char *kind)
 static void check_files(const struct report_figures *f)
 {
 	for (size_t i = 0; i < f->n; i++) {
-		char *svg = xasprintf("%s.svg", f->v[i].base), *png = xasprintf("%s.png", f->v[i].base);
+		char *svg = xasprintf("%s.svg", f->v[i].base),
+		     *png = xasprintf("%s.png", f->v[i].base);
 
 		assert_true(path_exists(svg));
 		assert_true(path_exists(png));
@@ -631,9 +634,10 @@ static void test_plots_and_html(void **state)
 	{
 		/* The page is in /tmp/iolab-test-report-X, the samples' paths relative to cwd. */
 		char *cwd = getcwd(NULL, 0);
-		char *want = xasprintf("href=\"../..%s/results/20261121-203015-cover-letter/"
-		                       "default_virtio-blk_4k/samples/write_cache-1024-bh-r0.json\"",
-		                       cwd);
+		char *want =
+		        xasprintf("href=\"../..%s/results/20261121-203015-cover-letter/"
+		                  "default_virtio-blk_4k/samples/write_cache-1024-bh-r0.json\"",
+		                  cwd);
 
 		assert_non_null(strstr(sb.buf, want));
 		free(want);
@@ -675,22 +679,22 @@ static void test_plots_and_html(void **state)
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_text_layout),
-		cmocka_unit_test(test_text_reference),
-		cmocka_unit_test(test_md_layout),
-		cmocka_unit_test(test_not_measured_layout),
-		cmocka_unit_test(test_model_shape),
-		cmocka_unit_test(test_failed_and_not_measured),
-		cmocka_unit_test(test_csv_shape),
-		cmocka_unit_test(test_json_shape),
-		cmocka_unit_test(test_md_shape),
-		cmocka_unit_test(test_resolve_run),
-		cmocka_unit_test(test_store_missing),
-		cmocka_unit_test(test_missing_meta),
-		cmocka_unit_test(test_odd_bytes),
-		cmocka_unit_test(test_html_escape),
-		cmocka_unit_test(test_sweep_tables),
-		cmocka_unit_test(test_plots_and_html),
+	        cmocka_unit_test(test_text_layout),
+	        cmocka_unit_test(test_text_reference),
+	        cmocka_unit_test(test_md_layout),
+	        cmocka_unit_test(test_not_measured_layout),
+	        cmocka_unit_test(test_model_shape),
+	        cmocka_unit_test(test_failed_and_not_measured),
+	        cmocka_unit_test(test_csv_shape),
+	        cmocka_unit_test(test_json_shape),
+	        cmocka_unit_test(test_md_shape),
+	        cmocka_unit_test(test_resolve_run),
+	        cmocka_unit_test(test_store_missing),
+	        cmocka_unit_test(test_missing_meta),
+	        cmocka_unit_test(test_odd_bytes),
+	        cmocka_unit_test(test_html_escape),
+	        cmocka_unit_test(test_sweep_tables),
+	        cmocka_unit_test(test_plots_and_html),
 	};
 
 	if (argc == 3 && !strcmp(argv[1], "--write-fixtures"))
