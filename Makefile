@@ -8,7 +8,7 @@
 
 .DEFAULT_GOAL := all
 CC       ?= cc
-PKGS     := jansson sqlite3 inih libcrypto libRmath
+PKGS     := jansson sqlite3 inih libcrypto libRmath libxml-2.0
 CSTD     := -std=c11 -D_GNU_SOURCE
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-parameter
 OPT      ?= -O2 -g

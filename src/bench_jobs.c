@@ -687,9 +687,14 @@ static int run_slurm(const struct bench_opts *o, json_t *plan, const char *plan_
 		char *array = xasprintf("--array=0-%zu", json_array_size(jobs) - 1);
 		char *output = xasprintf("--output=%s/slurm-%%A_%%a.out", plan_dir);
 		char *name = xasprintf("--job-name=iolab-%s", jstr(plan, "run_id"));
-		const char *argv[] = {sbatch, "--parsable", array,
-		                      output, name,         wait ? "--wait" : "--parsable",
-		                      "sh",   script,       NULL};
+		json_t *mx = json_object_get(json_object_get(plan, "run_meta"), "matrix");
+		json_int_t mem = json_integer_value(json_object_get(mx, "guest_mem"));
+		json_int_t cpus = json_integer_value(json_object_get(mx, "guest_cpus"));
+		/* What one task's VM needs, so Slurm packs tasks the way the host can hold them. */
+		char *cpu_arg = xasprintf("--cpus-per-task=%lld", (long long)(cpus > 0 ? cpus : 1));
+		char *mem_arg = xasprintf("--mem=%lldM", (long long)((mem >> 20) + 1024));
+		const char *argv[] = {sbatch,  "--parsable", array, output, name, cpu_arg, mem_arg,
+				      wait ? "--wait" : "--parsable", "sh", script, NULL};
 
 		c.argv = argv;
 		c.capture = true;
@@ -700,6 +705,8 @@ static int run_slurm(const struct bench_opts *o, json_t *plan, const char *plan_
 		free(array);
 		free(output);
 		free(name);
+		free(cpu_arg);
+		free(mem_arg);
 	}
 	if (ret != 0 && !(wait && id && *id)) {
 		error("sbatch failed (exit %d): %s", ret, id);

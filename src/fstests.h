@@ -22,9 +22,9 @@
 /* ---- configurations (fstests_config.c) ---- */
 
 struct fstests_section {
-	char *name;          /* "4k-iomap" */
-	int line;            /* of its [header] */
-	struct strvec vars;  /* "KEY=value" in file order, quotes removed */
+	char *name;         /* "4k-iomap" */
+	int line;           /* of its [header] */
+	struct strvec vars; /* "KEY=value" in file order, quotes removed */
 	/* What the lab reads from it (all checked at load). */
 	const char *mkfs_options;       /* MKFS_OPTIONS */
 	const char *test_mount_options; /* TEST_FS_MOUNT_OPTS, "-o a,b -o c" */
@@ -67,9 +67,9 @@ char *fstests_local_config(const struct fstests_section *s, const struct fstests
 
 /* What a mkfs.ext4 command line promises about the file system it makes. */
 struct mkfs_expect {
-	long block_size;   /* -b; 0 when not asked */
-	long cluster_size; /* -C */
-	long inode_size;   /* -I */
+	long block_size;                         /* -b; 0 when not asked */
+	long cluster_size;                       /* -C */
+	long inode_size;                         /* -I */
 	struct strvec features_on, features_off; /* -O a,^b */
 };
 int fstests_mkfs_expect(const char *mkfs_options, struct mkfs_expect *e);
@@ -138,9 +138,9 @@ void fstests_summary_print(FILE *f, const char *label, const struct fstests_resu
 
 /* Tests compared between two sections. */
 struct fstests_diff {
-	struct strvec only_b;  /* fail (or error) in b, pass in a: b's regressions */
-	struct strvec only_a;  /* fail in a, pass in b */
-	struct strvec both;    /* fail in both */
+	struct strvec only_b;    /* fail (or error) in b, pass in a: b's regressions */
+	struct strvec only_a;    /* fail in a, pass in b */
+	struct strvec both;      /* fail in both */
 	struct strvec unmatched; /* fail in one, skipped or absent in the other */
 };
 void fstests_diff(const struct fstests_result *a, const struct fstests_result *b,
@@ -167,17 +167,17 @@ int fstests_results_merge(const struct strvec *parts, const struct fstests_error
 struct fstests_run_opts {
 	const struct fstests_configs *configs;
 	const struct strvec *sections;
-	const struct strvec *groups;   /* check -g */
-	const struct strvec *xgroups;  /* check -x, beyond the sections' own */
-	const struct strvec *tests;    /* explicit tests */
-	const char *image;             /* the fstests image key */
+	const struct strvec *groups;  /* check -g */
+	const struct strvec *xgroups; /* check -x, beyond the sections' own */
+	const struct strvec *tests;   /* explicit tests */
+	const char *image;            /* the fstests image key */
 	const struct fstests_tree *tree;
 	const char *build_key;
-	struct vm_config vm;           /* kernel, accel, mem, cpus, backing */
-	int64_t disk_size;             /* 0: the section's IOLAB_DISK_SIZE */
-	double test_timeout;           /* a test running longer is a hung machine */
-	const char *results;           /* results/fstests */
-	bool list_only;                /* check -n: say which tests would run */
+	struct vm_config vm; /* kernel, accel, mem, cpus, backing */
+	int64_t disk_size;   /* 0: the section's IOLAB_DISK_SIZE */
+	double test_timeout; /* a test running longer is a hung machine */
+	const char *results; /* results/fstests */
+	bool list_only;      /* check -n: say which tests would run */
 };
 
 /*

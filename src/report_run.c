@@ -46,8 +46,10 @@ static size_t utf8_seq(const unsigned char *s)
 }
 
 /*
- * Failure lines may quote a guest console byte for byte; JSON, XML and HTML
- * all need valid UTF-8, so every stored string is cleaned once, here.
+ * Failure lines may quote a guest console byte for byte: JSON, XML and HTML
+ * need valid UTF-8, a terminal must not get escape sequences, and a table
+ * note must stay one line.  So every stored string is cleaned once, here:
+ * invalid bytes become '?', control characters a space.
  */
 static char *clean_dup(const char *s)
 {
@@ -59,7 +61,10 @@ static char *clean_dup(const char *s)
 	while (*p) {
 		size_t n = utf8_seq(p);
 
-		if (n) {
+		if (n == 1 && (*p < 0x20 || *p == 0x7f)) {
+			sb_addc(&sb, ' ');
+			p++;
+		} else if (n) {
 			sb_add(&sb, p, n);
 			p += n;
 		} else {
@@ -541,7 +546,7 @@ static void add_host(struct report_prov *p, const struct report_run *r, const ch
 	json_t *mem = json_object_get(h, "mem_bytes"), *cpus = json_object_get(h, "cpus");
 
 	sb_adds(&sb, or_unknown(seen ? seen : jstr(h, "hostname")));
-	if (h) {
+	if (json_is_object(h)) {
 		sb_addf(&sb, " (%s", or_unknown(jstr(h, "cpu_model")));
 		if (json_is_integer(cpus))
 			sb_addf(&sb, ", %lld CPUs", (long long)json_integer_value(cpus));
@@ -561,20 +566,24 @@ static void add_guest(struct report_prov *p, const struct report_run *r)
 	json_t *file = json_object_get(m, "file_size"), *rt = json_object_get(m, "runtime");
 	char *smem = json_is_integer(mem) ? format_size(json_integer_value(mem)) : NULL;
 	char *sfile = json_is_integer(file) ? format_size(json_integer_value(file)) : NULL;
+	char *scpus = json_is_integer(cpus) ? xasprintf("%lld", (long long)json_integer_value(cpus))
+	                                    : NULL;
+	char *srt = json_is_integer(rt) ? xasprintf("%lld s", (long long)json_integer_value(rt))
+	                                : NULL;
 	char *v;
 
-	if (!m) {
-		add(p, "guest", NULL);
-		return;
-	}
-	v = xasprintf("%s memory, %lld CPUs, %s backing; test file %s, runtime up to %lld s",
-	              or_unknown(smem), (long long)json_integer_value(cpus),
-	              or_unknown(jstr(m, "backing")), or_unknown(sfile),
-	              (long long)json_integer_value(rt));
+	if (!json_is_object(m))
+		v = NULL;
+	else
+		v = xasprintf("%s memory, %s CPUs, %s backing; test file %s, runtime up to %s",
+		              or_unknown(smem), or_unknown(scpus), or_unknown(jstr(m, "backing")),
+		              or_unknown(sfile), or_unknown(srt));
 	add(p, "guest", v);
 	free(v);
 	free(smem);
 	free(sfile);
+	free(scpus);
+	free(srt);
 }
 
 void report_provenance(const struct report_run *r, const char *kernel, const char *device,

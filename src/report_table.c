@@ -171,8 +171,8 @@ static const char *cell_reason(const struct report_cell *c)
 		if (!c->samples[i].ok && c->samples[i].failure && *c->samples[i].failure)
 			return c->samples[i].failure;
 	if (!strcmp(c->status, "pending"))
-		return "the run did not get to it (interrupted? 'iolab bench --resume' finishes "
-		       "it)";
+		return "the run did not get to it (interrupted? 'iolab bench --resume RUN' "
+		       "finishes it)";
 	if (!strcmp(c->status, "ok"))
 		return "marked ok but no ok sample is stored";
 	return "no reason recorded";
@@ -540,6 +540,20 @@ static size_t gap_before(const struct col *cols, size_t i)
 	return i == 0 ? 3 : cols[i].w != cols[i - 1].w ? 4 : 2;
 }
 
+static bool spread_line_needed(const struct report_table *t, const struct col *cols, size_t ncols,
+                               size_t b)
+{
+	bool any = false;
+
+	for (size_t i = 0; i < ncols && !any; i++) {
+		char *x = col_text(t, &cols[i], b, true, false);
+
+		any = *x != '\0';
+		free(x);
+	}
+	return any;
+}
+
 static void text_table(const struct report_model *m, const struct report_group *g,
                        const struct report_table *t, struct strbuf *out)
 {
@@ -617,6 +631,11 @@ static void text_table(const struct report_model *m, const struct report_group *
 			char *l = s ? xstrdup("") : report_bs_label(t->bs[b]);
 
 			start = out->len;
+			/* No spread and no p (single samples, words): no empty line. */
+			if (s && !spread_line_needed(t, cols, ncols, b)) {
+				free(l);
+				continue;
+			}
 			sb_adds(out, l);
 			pad(out, bsw - strlen(l));
 			for (size_t i = 0; i < ncols; i++) {
