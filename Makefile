@@ -9,7 +9,9 @@
 .DEFAULT_GOAL := all
 CC       ?= cc
 PKGS     := jansson sqlite3 inih libcrypto libRmath libxml-2.0
-CSTD     := -std=c11 -D_GNU_SOURCE
+# Every run records the lab's own version: the commit it was built from.
+VERSION  := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
+CSTD     := -std=c11 -D_GNU_SOURCE -DIOLAB_VERSION='"$(VERSION)"'
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-parameter
 OPT      ?= -O2 -g
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -76,7 +78,9 @@ deps:
 
 unit-tests: $(SAN_UNIT_TESTS)
 
-test: deps
+# The tests also render the HTML report in Chromium.
+test:
+	@IOLAB_WITH_BROWSER=1 scripts/install-deps
 	@$(MAKE) --no-print-directory all $(BUILD)/san/iolab $(SAN_UNIT_TESTS)
 	@tests/run-tests $(SAN_UNIT_TESTS)
 

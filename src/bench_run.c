@@ -172,10 +172,7 @@ json_t *runner_run_meta(struct runner *r)
 	json_t *kernels = json_object();
 	char *qv = vm_qemu_version();
 	char *now = iso_time_now();
-	char *ver = run_capture(NULL, "sh", "-c",
-	                        "git -C \"$IOLAB_HOME\" describe --always --dirty 2>/dev/null || "
-	                        "echo unknown",
-	                        NULL);
+	char *ver = xstrdup(IOLAB_VERSION);
 	json_t *j;
 
 	for (size_t i = 0; i < r->m.nkernels; i++)

@@ -9,6 +9,7 @@
 #include "commands.h"
 #include "opts.h"
 #include "paths.h"
+#include "report.h"
 
 static const struct opt bench_opts_table[] = {
         {"resume", OPT_STR, offsetof(struct bench_opts, resume), "RUN",
@@ -58,6 +59,36 @@ static const struct cmd_usage bench_usage = {
         "  iolab bench --executor slurm bench/sweep.conf  # or --executor local -j 2\n"
         "  iolab bench bench/smoke.conf --runtime 1\n"
         "  iolab bench --resume 20261121-203015-cover-letter bench/cover-letter.conf"};
+
+/*
+ * The spread of each cell's repetitions, the run's own check on its
+ * figures (goal: <= 3 % on the large block sizes).
+ */
+static void print_cv(const char *db, const char *run_id)
+{
+	struct store *st = NULL;
+	struct report_run run = {0};
+	size_t shown = 0;
+
+	if (report_store_open(db, &st) < 0)
+		return;
+	if (report_run_load(st, run_id, &run) == 0) {
+		printf("\ncoefficient of variation of the repetitions, per cell:\n");
+		for (size_t i = 0; i < run.ncells; i++) {
+			const struct report_cell *c = &run.cells[i];
+
+			if (c->nok >= 2) {
+				printf("  %-52s %5.1f %%%s\n", c->id, c->sum.cv * 100,
+				       c->bs >= (64 << 10) && c->sum.cv > 0.03 ? "  (> 3 %)" : "");
+				shown++;
+			}
+		}
+		if (!shown)
+			printf("  (no cell has two good samples)\n");
+	}
+	report_run_free(&run);
+	store_close(st);
+}
 
 /* The plan directory of a set of result directories: where plan.json is. */
 static char *find_plan_dir(char **dirs, int n)
@@ -192,8 +223,15 @@ int cmd_bench(int argc, char **argv)
 	} else {
 		r = bench_run(&o, &run_id);
 	}
-	if (run_id && strcmp(o.format, "none"))
-		printf("tables: iolab report %s\n", run_id);
+	if (run_id && strcmp(o.format, "none")) {
+		/* The report stage renders the tables, exactly as 'iolab report RUN' would. */
+		char *rargv[] = {"report", run_id, "--db", o.db, "--format", o.format, NULL};
+
+		printf("\n");
+		fflush(stdout);
+		cmd_report(6, rargv);
+		print_cv(o.db, run_id);
+	}
 	free(run_id);
 	free(o.matrix);
 	opts_free(bench_opts_table, &o);

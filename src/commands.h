@@ -12,6 +12,7 @@ int cmd_vm(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
+int cmd_fstests(int argc, char **argv);
 
 /* Sub-subcommand dispatch shared by the builtins ("iolab kernel build"). */
 struct subcmd {

@@ -189,10 +189,10 @@ struct fstests_run_opts {
 int fstests_run(const struct fstests_run_opts *o, char **run_dir_out);
 
 /*
- * Boots one guest and checks every section's mkfs against dumpe2fs and its
- * mount options against the kernel; no fstests needed.
+ * Boots one guest (any image) and checks each section's mkfs against
+ * dumpe2fs and its mount options against the kernel; no fstests needed.
+ * Returns 1 when one does not make what it says.
  */
-int fstests_check_configs(const struct fstests_configs *c, const struct strvec *sections,
-                          const struct vm_config *vm);
+int fstests_check_configs(const struct fstests_run_opts *o, char **run_dir_out);
 
 #endif

@@ -33,8 +33,9 @@ void fstests_tree_free(struct fstests_tree *t)
 /* The files a build uses: what git tracks (or would, untracked but not ignored). */
 static int git_files(const char *dir, struct strvec *files)
 {
-	const char *argv[] = {"git",           "-C",     dir, "ls-files", "-z", "--cached",
-	                      "--others",      "--exclude-standard",    NULL};
+	const char *argv[] = {"git", "-C",       dir,        "ls-files",
+	                      "-z",  "--cached", "--others", "--exclude-standard",
+	                      NULL};
 	struct child c = {0};
 	int ret;
 
@@ -162,7 +163,8 @@ int fstests_tree_scan(const char *dir, struct fstests_tree *t)
 	rc = path_join(t->dir, "common/rc");
 	if (!is_executable(check) || !path_exists(rc)) {
 		error("%s is not an fstests checkout (no ./check and common/rc); clone "
-		      "git://git.kernel.org/pub/scm/fs/xfs/xfstests-dev.git or pass --fstests-git URL",
+		      "git://git.kernel.org/pub/scm/fs/xfs/xfstests-dev.git or pass --fstests-git "
+		      "URL",
 		      t->dir);
 		free(check);
 		free(rc);
@@ -174,8 +176,8 @@ int fstests_tree_scan(const char *dir, struct fstests_tree *t)
 	/* Only a checkout at the top of its own repository is identified by git. */
 	top = run_capture(t->dir, "git", "rev-parse", "--show-toplevel", NULL);
 	if (top && !strcmp(top, t->dir)) {
-		char *st = run_capture(t->dir, "git", "status", "--porcelain", "--untracked-files=no",
-		                       NULL);
+		char *st = run_capture(t->dir, "git", "status", "--porcelain",
+		                       "--untracked-files=no", NULL);
 
 		t->commit = run_capture(t->dir, "git", "rev-parse", "HEAD", NULL);
 		t->dirty = st && *st;
@@ -219,8 +221,8 @@ int fstests_clone(const char *url, char **dir_out)
 	} else {
 		info("fstests: updating %s from %s", dir, url);
 		if (run_simple(dir, log, "git", "pull", "--ff-only", "-q", NULL) != 0)
-			warn("could not update %s from %s (see %s); using the checkout as it is", dir,
-			     url, log);
+			warn("could not update %s from %s (see %s); using the checkout as it is",
+			     dir, url, log);
 	}
 	if (ret == 0)
 		*dir_out = xstrdup(dir);
@@ -258,7 +260,8 @@ static int make_alternatives(const char *root)
 			struct stat st;
 
 			if (lstat(link, &st) < 0 && symlink(target, link) < 0)
-				ret = error("cannot link %s -> %s: %s", link, target, strerror(errno));
+				ret = error("cannot link %s -> %s: %s", link, target,
+				            strerror(errno));
 		}
 		globfree(&g);
 		free(link);
@@ -280,9 +283,10 @@ static int copy_tree(const struct fstests_tree *t, const char *dst, const char *
 		error("cannot list or stage the files of %s", t->dir);
 		goto out;
 	}
-	if (run_simple(NULL, log, "bash", "-c",
-	               "set -o pipefail; tar -C \"$1\" --null -T \"$2\" -cf - | tar -C \"$3\" -xf -",
-	               "copy", t->dir, list, dst, NULL) != 0) {
+	if (run_simple(
+	            NULL, log, "bash", "-c",
+	            "set -o pipefail; tar -C \"$1\" --null -T \"$2\" -cf - | tar -C \"$3\" -xf -",
+	            "copy", t->dir, list, dst, NULL) != 0) {
 		error("cannot copy %s into the build root; see %s", t->dir, log);
 		goto out;
 	}
@@ -300,7 +304,7 @@ out:
  */
 static int make_in_chroot(const char *root, const char *log)
 {
-	char jobs[16];
+	char jobs[24];
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
 	const char *script =
 	        "mount --rbind /dev \"$1/dev\" && mount -t proc proc \"$1/proc\" && "
@@ -314,8 +318,8 @@ static int make_in_chroot(const char *root, const char *log)
 		                 "sh", "-c", script, "make", root, jobs, NULL);
 	else
 		ret = run_simple(NULL, log, "unshare", "--user", "--map-root-user", "--mount",
-		                 "--pid", "--fork", "--kill-child", "sh", "-c", script, "make", root,
-		                 jobs, NULL);
+		                 "--pid", "--fork", "--kill-child", "sh", "-c", script, "make",
+		                 root, jobs, NULL);
 	if (ret != 0)
 		return error("building fstests failed (make, in a chroot of the guest's userland; "
 		             "it needs root or unprivileged user namespaces); see %s",
@@ -340,11 +344,11 @@ static int write_meta(const char *stage, const struct fstests_tree *t, const cha
 {
 	char *path = path_join(stage, "meta.json");
 	char *created = iso_time_now();
-	json_t *m = json_pack("{s:s, s:s, s:s, s:s?, s:b, s:s, s:I, s:s, s:s, s:f}", "key", key,
-	                      "suite", suite, "tree_id", t->id, "commit", t->commit, "dirty",
-	                      t->dirty, "source", t->dir, "files", (json_int_t)t->nfiles,
-	                      "build_root_image_key", root_key, "created", created,
-	                      "build_seconds", secs);
+	json_t *m =
+	        json_pack("{s:s, s:s, s:s, s:s?, s:b, s:s, s:I, s:s, s:s, s:f}", "key", key,
+	                  "suite", suite, "tree_id", t->id, "commit", t->commit, "dirty", t->dirty,
+	                  "source", t->dir, "files", (json_int_t)t->nfiles, "build_root_image_key",
+	                  root_key, "created", created, "build_seconds", secs);
 	char *text = json_dumps(m, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	int ret = write_str(path, text);
 
@@ -387,7 +391,7 @@ static int build_new(const struct fstests_tree *t, const char *suite, const char
 	info("fstests: building %s in the chroot; log %s", t->dir, log);
 	if (make_in_chroot(root, log) < 0)
 		goto out;
-	if (!is_executable(src) || mkdir_p(overlay) < 0 || rename(src, built) < 0 ||
+	if (!is_dir(src) || mkdir_p(overlay) < 0 || rename(src, built) < 0 ||
 	    !is_executable(fsx)) {
 		error("the fstests build left no ltp/fsx; see %s", log);
 		goto out;

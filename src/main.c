@@ -24,6 +24,7 @@ static const struct command commands[] = {
         {"bench", cmd_bench, "run a bh-vs-iomap fio matrix and store the samples"},
         {"report", cmd_report, "print tables, plots and an HTML report of a run"},
         {"compare", cmd_compare, "compare two runs; exit 1 on a significant regression"},
+        {"fstests", cmd_fstests, "run fstests sections (bh and iomap) in VMs; compare them"},
 };
 
 static void usage(FILE *f)

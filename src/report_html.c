@@ -465,7 +465,10 @@ static void cell_details(struct strbuf *sb, const struct report_model *m,
 		const struct report_sample *s = &c->samples[i];
 
 		sb_addf(sb, "<tr><td>%d</td><td>", s->rep);
-		if (s->ok) {
+		/* A failed cell shows no number anywhere, its good repetitions' included. */
+		if (s->ok && word) {
+			sb_addf(sb, "ok</td><td>not shown: the cell is %s</td>", word);
+		} else if (s->ok) {
 			sb_addf(sb, "ok</td><td>%.1f</td>", s->mib_s);
 		} else {
 			sb_adds(sb, "failed: ");

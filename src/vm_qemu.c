@@ -688,6 +688,21 @@ int vm_call(struct vm *vm, json_t *request, double timeout_s, json_t **response)
 	if (timing)
 		op = xstrdup(json_string_value(json_object_get(request, "op")) ?: "?");
 	r = agent_call(&vm->agent, request, timeout_s, tick, vm, response);
+	if (r == AGENT_EOF) {
+		/* The stream ends a moment before QEMU is reaped: say which of them went. */
+		double t = now_seconds();
+
+		while (qemu_alive(vm) && now_seconds() - t < 2) {
+			struct timespec ts = {0, 10 * 1000 * 1000};
+
+			nanosleep(&ts, NULL);
+		}
+		console_poll(&vm->console);
+		if (vm->console.fatal)
+			r = VM_KERNEL_FATAL;
+		else if (!qemu_alive(vm))
+			r = VM_QEMU_EXITED;
+	}
 	if (timing)
 		fprintf(stderr, "iolab: timing: %-12s %7.1f ms\n", op, (now_seconds() - t0) * 1000);
 	free(op);

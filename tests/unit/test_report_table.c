@@ -291,6 +291,17 @@ static void test_failed_and_not_measured(void **state)
 	assert_non_null(strstr(csv, ",read_ondisk,read ondisk data,1M,1048576,iomap,not-measured,"
 	                            "kernel has no buffered_iomap,0,0,,,,,,,,bh,"));
 
+	{
+		struct strbuf html = STRBUF_INIT;
+
+		assert_int_equal(report_render_html(&l.m, NULL, "/tmp/r.html", &html), 0);
+		assert_non_null(
+		        strstr(html.buf, "<td class=\"failed\"><a href=\"#cell-4\">failed</a>"));
+		assert_non_null(strstr(html.buf, "not shown: the cell is failed"));
+		assert_null(strstr(html.buf, "4338"));
+		assert_null(strstr(html.buf, "4277"));
+		sb_release(&html);
+	}
 	j = report_model_json(&l.m);
 	{
 		json_t *cell = jget(j, "groups.0.tables.0.rows.2.entries.0.paths.bh");

@@ -1,0 +1,421 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <dirent.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cache.h"
+#include "commands.h"
+#include "fstests.h"
+#include "image.h"
+#include "opts.h"
+#include "paths.h"
+
+struct fstests_args {
+	char *fstests;
+	char *fstests_git;
+	char *configs;
+	char *config;
+	struct strvec groups;
+	struct strvec xgroups;
+	char *kernel;
+	char *image;
+	char *suite;
+	char *accel;
+	int64_t mem;
+	long cpus;
+	int64_t disk_size;
+	char *backing;
+	long test_timeout;
+	long boot_timeout;
+	char *results;
+	char *run;
+	bool diff;
+	bool summary;
+	bool check_configs;
+	bool list;
+};
+
+static const struct opt fstests_opts[] = {
+        {"fstests", OPT_STR, offsetof(struct fstests_args, fstests), "DIR",
+         "an fstests checkout (fstests is not in Debian) [default: $IOLAB_FSTESTS]", NULL, NULL},
+        {"fstests-git", OPT_STR, offsetof(struct fstests_args, fstests_git), "URL",
+         "clone fstests from URL into the cache instead (online machines)", NULL, NULL},
+        {"config", OPT_STR, offsetof(struct fstests_args, config), "SECTIONS",
+         "comma-separated sections of the configs file, e.g. 4k,4k-iomap", "4k", NULL},
+        {"configs", OPT_STR, offsetof(struct fstests_args, configs), "FILE",
+         "the sections file [default: fstests-configs/ext4.config of the checkout]", NULL, NULL},
+        {"group", OPT_LIST, offsetof(struct fstests_args, groups), "GROUP",
+         "run the tests of a group (-g GROUP, as check takes it)", NULL, NULL},
+        {"exclude-group", OPT_LIST, offsetof(struct fstests_args, xgroups), "GROUP",
+         "leave a group out (-x GROUP), beyond the section's own", NULL, NULL},
+        {"kernel", OPT_STR, offsetof(struct fstests_args, kernel), "KEY",
+         "cached kernel: key, key prefix, directory or 'latest'", "latest", NULL},
+        {"image", OPT_STR, offsetof(struct fstests_args, image), "KEY",
+         "guest image for --check-configs (runs build their own)", "latest", NULL},
+        {"suite", OPT_CHOICE, offsetof(struct fstests_args, suite), "SUITE",
+         "the Debian suite fstests is built against and runs on", IMAGE_DEFAULT_SUITE,
+         "trixie|trixie-backports|sid|experimental"},
+        {"accel", OPT_CHOICE, offsetof(struct fstests_args, accel), NULL,
+         "KVM when it works (auto), or force one", "auto", "auto|kvm|tcg"},
+        {"mem", OPT_SIZE, offsetof(struct fstests_args, mem), "SIZE", "guest memory", "2G", NULL},
+        {"cpus", OPT_INT, offsetof(struct fstests_args, cpus), "N", "guest CPUs", "2", NULL},
+        {"disk-size", OPT_SIZE, offsetof(struct fstests_args, disk_size), "SIZE",
+         "size of TEST_DEV and SCRATCH_DEV [default: the section's IOLAB_DISK_SIZE]", NULL, NULL},
+        {"backing", OPT_STR, offsetof(struct fstests_args, backing), "memory|DIR",
+         "where the disk files live [default: <cache>/fstests/disks, sparse]", NULL, NULL},
+        {"test-timeout", OPT_INT, offsetof(struct fstests_args, test_timeout), "SECONDS",
+         "a test running longer is a hung guest: marked as an error, the run goes on", "3600",
+         NULL},
+        {"boot-timeout", OPT_INT, offsetof(struct fstests_args, boot_timeout), "SECONDS",
+         "give up when the agent is not up by then", "60", NULL},
+        {"results", OPT_STR, offsetof(struct fstests_args, results), "DIR", "where runs are stored",
+         "results/fstests", NULL},
+        {"run", OPT_STR, offsetof(struct fstests_args, run), "RUN",
+         "for --summary and --diff: a run id or directory [default: the newest]", NULL, NULL},
+        {"list", OPT_BOOL, offsetof(struct fstests_args, list), NULL,
+         "only say which tests each section would run (check -n)", NULL, NULL},
+        {"summary", OPT_BOOL, offsetof(struct fstests_args, summary), NULL,
+         "print the summary of a stored run", NULL, NULL},
+        {"diff", OPT_BOOL, offsetof(struct fstests_args, diff), NULL,
+         "compare two sections (names in the run, or result.xml paths): exit 1 when the "
+         "second fails a test the first passes",
+         NULL, NULL},
+        {"check-configs", OPT_BOOL, offsetof(struct fstests_args, check_configs), NULL,
+         "check each section's mkfs and mount options in a guest (no fstests needed)", NULL, NULL},
+        OPT_END,
+};
+
+static const struct cmd_usage fstests_usage = {
+        "iolab fstests --fstests DIR [--config 4k,4k-iomap] [-g GROUP | TESTS...] [options]\n"
+        "       iolab fstests --diff SECTION_A SECTION_B [--run RUN]\n"
+        "       iolab fstests --summary [--run RUN]\n"
+        "       iolab fstests --check-configs [--config SECTIONS]",
+        "Builds the fstests checkout for the guest's Debian userland, boots a VM per\n"
+        "section with TEST_DEV and SCRATCH_DEV, makes and verifies the file system the\n"
+        "section describes, and runs ./check -s SECTION.  check.log, result.xml and the\n"
+        "files of failed tests go to results/fstests/<run>/<section>/.  A crashed or hung\n"
+        "guest marks the running test as an error and the run goes on with the next one\n"
+        "in a new VM.  The summary is kvm-xfstests': 'SECTION: N tests, F failures,\n"
+        "S skipped, T seconds'.  --diff A B lists the tests that fail only with B.\n"
+        "Exit status of a run: 0 when every section ran (failures are results), 1 when\n"
+        "one could not.",
+        "examples:\n"
+        "  iolab fstests --fstests ~/src/xfstests-dev --config 4k,4k-iomap -g quick\n"
+        "  iolab fstests --fstests ~/src/xfstests-dev generic/001 ext4/001\n"
+        "  iolab fstests --diff 4k 4k-iomap             # the newest run holding both\n"
+        "  iolab fstests --check-configs --config 4k,64k,bigalloc_4k"};
+
+/* check's own short options, -g and -x, as the long ones of the table. */
+static char **translate_short(int argc, char **argv)
+{
+	char **out = xcalloc((size_t)argc + 1, sizeof(*out));
+
+	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "-g"))
+			out[i] = "--group";
+		else if (!strcmp(argv[i], "-x"))
+			out[i] = "--exclude-group";
+		else
+			out[i] = argv[i];
+	}
+	return out;
+}
+
+static int load_configs(const struct fstests_args *a, struct fstests_configs *c,
+                        struct strvec *sections)
+{
+	char *path = a->configs ? xstrdup(a->configs) : data_path(FSTESTS_CONFIGS_DEFAULT);
+
+	if (!path)
+		return error("cannot find %s next to the iolab binary; pass --configs FILE",
+		             FSTESTS_CONFIGS_DEFAULT);
+	if (fstests_configs_load(path, c) < 0) {
+		free(path);
+		return -1;
+	}
+	free(path);
+	sv_split(sections, a->config, ",");
+	if (!sections->n)
+		return error("--config names no section");
+	for (size_t i = 0; i < sections->n; i++)
+		if (!fstests_section_find(c, sections->v[i]))
+			return -1;
+	return 0;
+}
+
+static int cmp_str(const void *x, const void *y)
+{
+	return strcmp(*(char *const *)x, *(char *const *)y);
+}
+
+/* Runs under results, newest first (their names are timestamps). */
+static void list_runs(const char *results, struct strvec *runs)
+{
+	DIR *d = opendir(results);
+	struct dirent *de;
+
+	while (d && (de = readdir(d))) {
+		char *p = path_join(results, de->d_name);
+		char *meta = path_join(p, "run.json");
+
+		if (de->d_name[0] != '.' && path_exists(meta))
+			sv_push(runs, p);
+		free(p);
+		free(meta);
+	}
+	if (d)
+		closedir(d);
+	if (runs->n)
+		qsort(runs->v, runs->n, sizeof(*runs->v), cmp_str);
+	for (size_t i = 0; i < runs->n / 2; i++) {
+		char *t = runs->v[i];
+
+		runs->v[i] = runs->v[runs->n - 1 - i];
+		runs->v[runs->n - 1 - i] = t;
+	}
+}
+
+static char *find_run(const struct fstests_args *a)
+{
+	struct strvec runs = STRVEC_INIT;
+	char *found = NULL;
+
+	if (a->run && is_dir(a->run))
+		return xstrdup(a->run);
+	if (a->run) {
+		char *p = path_join(a->results, a->run);
+
+		if (is_dir(p))
+			return p;
+		free(p);
+		error("no fstests run '%s' in %s", a->run, a->results);
+		return NULL;
+	}
+	list_runs(a->results, &runs);
+	if (runs.n)
+		found = xstrdup(runs.v[0]);
+	else
+		error("no fstests runs in %s yet", a->results);
+	sv_clear(&runs);
+	return found;
+}
+
+/* A section's result.xml: a path as given, else in --run, else in the newest run holding it. */
+static char *find_section(const struct fstests_args *a, const char *name, const char *other)
+{
+	struct strvec runs = STRVEC_INIT;
+	char *found = NULL;
+
+	if (strchr(name, '/') || path_exists(name))
+		return xstrdup(name);
+	if (a->run) {
+		char *run = find_run(a);
+
+		if (run)
+			found = xasprintf("%s/%s/result.xml", run, name);
+		free(run);
+		if (found && !path_exists(found)) {
+			error("%s has no result for section %s", found, name);
+			free(found);
+			found = NULL;
+		}
+		return found;
+	}
+	list_runs(a->results, &runs);
+	for (size_t i = 0; i < runs.n && !found; i++) {
+		char *p = xasprintf("%s/%s/result.xml", runs.v[i], name);
+		char *q = xasprintf("%s/%s/result.xml", runs.v[i], other);
+
+		if (path_exists(p) && (!other || path_exists(q)))
+			found = xstrdup(p);
+		free(p);
+		free(q);
+	}
+	if (!found)
+		error("no run in %s has results for section %s%s%s", a->results, name,
+		      other ? " and " : "", other ? other : "");
+	sv_clear(&runs);
+	return found;
+}
+
+static int do_diff(const struct fstests_args *a, const struct strvec *args)
+{
+	char *pa, *pb;
+	struct fstests_result ra, rb;
+	struct fstests_diff d;
+	int ret;
+
+	if (args->n != 2) {
+		error("--diff takes two sections (or result.xml paths): the baseline, then the one "
+		      "to check, e.g. --diff 4k 4k-iomap");
+		return 2;
+	}
+	pa = find_section(a, args->v[0], args->v[1]);
+	pb = pa ? find_section(a, args->v[1], args->v[0]) : NULL;
+	if (!pa || !pb || fstests_result_load(pa, &ra) < 0) {
+		free(pa);
+		free(pb);
+		return 2;
+	}
+	if (fstests_result_load(pb, &rb) < 0) {
+		fstests_result_free(&ra);
+		free(pa);
+		free(pb);
+		return 2;
+	}
+	info("comparing %s with %s", pa, pb);
+	fstests_diff(&ra, &rb, &d);
+	fstests_diff_print(stdout, args->v[0], args->v[1], &d);
+	ret = d.only_b.n ? 1 : 0;
+	fstests_diff_free(&d);
+	fstests_result_free(&ra);
+	fstests_result_free(&rb);
+	free(pa);
+	free(pb);
+	return ret;
+}
+
+static int do_summary(const struct fstests_args *a)
+{
+	char *run = find_run(a);
+	DIR *d;
+	struct dirent *de;
+	struct strvec secs = STRVEC_INIT;
+
+	if (!run)
+		return 2;
+	printf("%s\n", run);
+	d = opendir(run);
+	while (d && (de = readdir(d))) {
+		char *xml = xasprintf("%s/%s/result.xml", run, de->d_name);
+
+		if (de->d_name[0] != '.' && path_exists(xml))
+			sv_push(&secs, de->d_name);
+		free(xml);
+	}
+	if (d)
+		closedir(d);
+	if (secs.n)
+		qsort(secs.v, secs.n, sizeof(*secs.v), cmp_str);
+	for (size_t i = 0; i < secs.n; i++) {
+		char *xml = xasprintf("%s/%s/result.xml", run, secs.v[i]);
+		struct fstests_result r;
+
+		if (fstests_result_load(xml, &r) == 0) {
+			fstests_summary_print(stdout, secs.v[i], &r);
+			fstests_result_free(&r);
+		}
+		free(xml);
+	}
+	sv_clear(&secs);
+	free(run);
+	return 0;
+}
+
+static void fill_vm(const struct fstests_args *a, struct vm_config *c)
+{
+	vm_config_defaults(c);
+	c->kernel = a->kernel;
+	c->image = a->image;
+	c->mem = a->mem;
+	c->cpus = (int)a->cpus;
+	c->accel = a->accel;
+	c->backing = a->backing;
+	c->boot_timeout = (double)a->boot_timeout;
+}
+
+static int do_run(struct fstests_args *a, const struct strvec *tests, bool check_only)
+{
+	struct fstests_configs c;
+	struct strvec sections = STRVEC_INIT;
+	struct fstests_tree tree = {0};
+	struct fstests_run_opts o = {0};
+	char *dir = NULL, *image = NULL, *build = NULL, *checkout = NULL;
+	char *disks = NULL;
+	int ret = 2;
+
+	if (load_configs(a, &c, &sections) < 0) {
+		sv_clear(&sections);
+		return 2;
+	}
+	if (!a->backing) {
+		disks = cache_dir("fstests/disks");
+		a->backing = xstrdup(disks);
+	}
+	o.configs = &c;
+	o.sections = &sections;
+	o.groups = &a->groups;
+	o.xgroups = &a->xgroups;
+	o.tests = tests;
+	o.disk_size = a->disk_size;
+	o.test_timeout = (double)a->test_timeout;
+	o.results = a->results;
+	o.list_only = a->list;
+	fill_vm(a, &o.vm);
+	if (check_only) {
+		ret = fstests_check_configs(&o, &dir);
+		goto out;
+	}
+	if (a->fstests_git && fstests_clone(a->fstests_git, &checkout) < 0)
+		goto out;
+	if (!checkout && !a->fstests && getenv("IOLAB_FSTESTS"))
+		checkout = xstrdup(getenv("IOLAB_FSTESTS"));
+	if (!checkout && !a->fstests) {
+		error("iolab fstests needs an fstests checkout: --fstests DIR (fstests is not in "
+		      "Debian), or --fstests-git URL on an online machine");
+		goto out;
+	}
+	if (fstests_tree_scan(checkout ? checkout : a->fstests, &tree) < 0 ||
+	    fstests_image(&tree, a->suite, &image, &build) < 0)
+		goto out;
+	info("fstests %s%s at %s; image %.12s", tree.commit ? tree.commit : "(not git)",
+	     tree.dirty ? " (modified)" : "", tree.dir, image);
+	o.tree = &tree;
+	o.image = image;
+	o.build_key = build;
+	ret = fstests_run(&o, &dir);
+out:
+	if (dir)
+		info("fstests: %s", dir);
+	fstests_configs_free(&c);
+	sv_clear(&sections);
+	fstests_tree_free(&tree);
+	free(dir);
+	free(image);
+	free(build);
+	free(checkout);
+	free(disks);
+	return ret;
+}
+
+int cmd_fstests(int argc, char **argv)
+{
+	struct fstests_args a = {0};
+	struct strvec args = STRVEC_INIT;
+	char **av = translate_short(argc, argv);
+	int r = opts_parse_args(&fstests_usage, fstests_opts, &a, argc, av, 1, &args);
+
+	free(av);
+	if (r) {
+		opts_free(fstests_opts, &a);
+		sv_clear(&args);
+		return r < 0 ? 2 : 0;
+	}
+	if (a.test_timeout < 1 || a.cpus < 1) {
+		error("--test-timeout and --cpus must be at least 1");
+		r = 2;
+	} else if ((a.summary || a.check_configs) && args.n) {
+		error("--%s takes no tests", a.summary ? "summary" : "check-configs");
+		r = 2;
+	} else if (a.diff) {
+		r = do_diff(&a, &args);
+	} else if (a.summary) {
+		r = do_summary(&a);
+	} else {
+		r = do_run(&a, &args, a.check_configs);
+	}
+	opts_free(fstests_opts, &a);
+	sv_clear(&args);
+	return r;
+}
