@@ -20,6 +20,11 @@
 
 #define GUEST_WORK    "/tmp/iolab-fstests"
 #define GUEST_RESULTS GUEST_WORK "/results"
+/*
+ * check runs in a copy on the guest's /tmp: tests write into the tree
+ * (_link_out_file links tests/ext4/001.out), and the image is read-only.
+ */
+#define GUEST_TREE GUEST_WORK "/fstests"
 #define TEST_DIR      "/mnt/test"
 #define SCRATCH_MNT   "/mnt/scratch"
 /* Seconds between looks at the guest while check runs. */
@@ -351,8 +356,10 @@ static char *script(const struct section_run *sr, bool listing)
 {
 	struct strbuf sb = STRBUF_INIT;
 
-	sb_addf(&sb, "# Written by iolab.\ncd %s || exit 1\nexport HOST_OPTIONS=%s/local.config\n",
-	        FSTESTS_GUEST_DIR, GUEST_WORK);
+	sb_addf(&sb,
+	        "# Written by iolab.\n[ -d %s ] || cp -a %s %s || exit 1\ncd %s || exit 1\n"
+	        "export HOST_OPTIONS=%s/local.config\n",
+	        GUEST_TREE, FSTESTS_GUEST_DIR, GUEST_TREE, GUEST_TREE, GUEST_WORK);
 	if (listing) {
 		sb_addf(&sb, "exec ./check -n -s %s", sr->s->name);
 		check_args(sr, &sb, true);
@@ -447,7 +454,9 @@ static int write_guest_files(struct section_run *sr, struct vm *vm)
 {
 	struct fstests_devices d = {vm->disks[0].guest_path, TEST_DIR, vm->disks[1].guest_path,
 	                            SCRATCH_MNT, GUEST_RESULTS};
-	const char *mk[] = {"mkdir", "-p", GUEST_RESULTS, GUEST_WORK "/exclude", NULL};
+	/* /mnt is a tmpfs the agent mounts: the image's mount points are under it. */
+	const char *mk[] = {"mkdir", "-p", GUEST_RESULTS, GUEST_WORK "/exclude", TEST_DIR,
+	                    SCRATCH_MNT, NULL};
 	char *cfg = fstests_local_config(sr->s, &d, sr->drop);
 	char *run = script(sr, false), *list = script(sr, true);
 	struct strbuf tests = STRBUF_INIT;

@@ -35,6 +35,7 @@ const struct image_pkg image_packages[] = {
          "one static package: a shell for pipeline and boot smoke tests"},
         /* fstests' runtime (README "BUILDING THE FSQA SUITE", common/config's _fatal checks). */
         {"bc", "fstests", "check refuses to start without bc ($BC_PROG)"},
+        {"diffutils", "fstests", "check compares each test's output with the expected one"},
         {"perl", "fstests", "check refuses to start without perl; tests use its one-liners"},
         {"hostname", "fstests", "common/config sets HOST from hostname -s"},
         {"bsdutils", "fstests", "logger: check logs each test it starts"},

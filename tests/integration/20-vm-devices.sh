@@ -22,8 +22,7 @@ for dev in virtio-blk nvme pmem; do
   grep -q "iolab-marker" "run-$dev/console.log" || fail "$dev: the marker kernel did not boot"
   note "$dev: $want"
 done
-ls /dev/shm/iolab-* 2>/dev/null && fail "backing files left in /dev/shm"
-pgrep -f "qemu-system-x86_64.*iolab-" && fail "a QEMU process is left over"
+no_strays devices
 
 # auto must end up on a working accelerator by itself and say which.
 "$IOLAB" vm run --kernel "$kernel" --image "$image" --disk-size 64M --mem 512M --run-dir run-auto -- true

@@ -38,7 +38,9 @@ ls results/$run/*/vm*/console.log > /dev/null || fail "no console log kept"
 grep -q "run $run: 0 samples taken (18 already stored)" resume.out || { cat resume.out; fail "resume re-ran samples"; }
 
 # A bad matrix is refused before anything boots, with file, line and reason.
-printf '[matrix]\nname=x\nworkloads = write_cache bogus_load\n' > bad.conf
+sed 's/^workloads = .*/workloads = write_cache bogus_load/' "$IOLAB_HOME/bench/smoke.conf" > bad.conf
+line=$(grep -n '^workloads' bad.conf | cut -d: -f1)
 if "$IOLAB" bench bad.conf 2> bad.err; then fail "a bad matrix was accepted"; fi
-grep -q "bad.conf:3:" bad.err || { cat bad.err; fail "the refusal does not name file and line"; }
+grep -q "bad.conf:$line: .*bogus_load" bad.err || { cat bad.err; fail "the refusal does not name file, line and reason"; }
+[ "$(wc -l < bad.err)" = 1 ] || { cat bad.err; fail "more than one line for a bad matrix"; }
 echo ok

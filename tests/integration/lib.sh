@@ -24,3 +24,18 @@ test_kernel() {
 test_image() {
   "$IOLAB" --quiet image build
 }
+
+# Leftovers of a lab that is gone: a backing file whose iolab process is dead
+# (they are named /dev/shm/iolab-<pid>-...), or a QEMU whose console log is
+# under this test's directory.  Other labs running beside the test are fine.
+no_strays() {
+  sleep 0.5
+  local f pid
+  for f in /dev/shm/iolab-*; do
+    [ -e "$f" ] || continue
+    pid=${f#/dev/shm/iolab-}; pid=${pid%%-*}
+    kill -0 "$pid" 2>/dev/null || fail "$1: backing file $f left behind"
+  done
+  if pgrep -f "qemu-system-x86_64.*$PWD/" > /dev/null; then fail "$1: a QEMU process is left over"; fi
+  return 0
+}
