@@ -554,8 +554,7 @@ out:
 	if (mounted && !s->vm_lost) {
 		json_t *rr = NULL;
 
-		vm_op(&g->vm, 120, &rr, "run", "{s:[s,s,s], s:f}", "argv", "rm", "-f", file,
-		      "timeout", 100.0);
+		vm_op(&g->vm, 120, &rr, "unlink", "{s:s}", "path", file);
 		json_decref(rr);
 		if (vm_umount(&g->vm, GUEST_DIR) < 0)
 			fail(s, "umount failed after the sample");

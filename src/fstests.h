@@ -74,6 +74,8 @@ struct mkfs_expect {
 };
 int fstests_mkfs_expect(const char *mkfs_options, struct mkfs_expect *e);
 void mkfs_expect_free(struct mkfs_expect *e);
+/* The value after "Field:" on its own line of dumpe2fs -h output, or NULL. */
+char *fstests_dumpe2fs_field(const char *dump, const char *field);
 /* NULL when dumpe2fs -h output shows what e promises, else one line saying what differs. */
 char *fstests_mkfs_verify(const struct mkfs_expect *e, const char *dumpe2fs);
 

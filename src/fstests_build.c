@@ -391,8 +391,7 @@ static int build_new(const struct fstests_tree *t, const char *suite, const char
 	info("fstests: building %s in the chroot; log %s", t->dir, log);
 	if (make_in_chroot(root, log) < 0)
 		goto out;
-	if (!is_dir(src) || mkdir_p(overlay) < 0 || rename(src, built) < 0 ||
-	    !is_executable(fsx)) {
+	if (!is_dir(src) || mkdir_p(overlay) < 0 || rename(src, built) < 0 || !is_executable(fsx)) {
 		error("the fstests build left no ltp/fsx; see %s", log);
 		goto out;
 	}

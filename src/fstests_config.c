@@ -495,8 +495,7 @@ void mkfs_expect_free(struct mkfs_expect *e)
 	memset(e, 0, sizeof(*e));
 }
 
-/* The value after "Field:" on its own line of dumpe2fs -h, or NULL. */
-static char *dumpe2fs_field(const char *text, const char *field)
+char *fstests_dumpe2fs_field(const char *text, const char *field)
 {
 	size_t n = strlen(field);
 
@@ -517,7 +516,7 @@ static char *dumpe2fs_field(const char *text, const char *field)
 
 static char *check_number(const char *dump, const char *field, long want)
 {
-	char *v = dumpe2fs_field(dump, field);
+	char *v = fstests_dumpe2fs_field(dump, field);
 	char *why = NULL;
 
 	if (!v)
@@ -541,7 +540,7 @@ char *fstests_mkfs_verify(const struct mkfs_expect *e, const char *dump)
 		why = check_number(dump, "Inode size", e->inode_size);
 	if (why)
 		return why;
-	feats = dumpe2fs_field(dump, "Filesystem features");
+	feats = fstests_dumpe2fs_field(dump, "Filesystem features");
 	if (!feats)
 		return xstrdup("dumpe2fs shows no 'Filesystem features'");
 	sv_split(&have, feats, " ");
@@ -555,8 +554,8 @@ char *fstests_mkfs_verify(const struct mkfs_expect *e, const char *dump)
 			                e->features_off.v[i]);
 	/* bigalloc without -C: mke2fs picks the cluster; it must at least exceed a block. */
 	if (!why && sv_contains(&e->features_on, "bigalloc") && !e->cluster_size) {
-		char *bs = dumpe2fs_field(dump, "Block size");
-		char *cs = dumpe2fs_field(dump, "Cluster size");
+		char *bs = fstests_dumpe2fs_field(dump, "Block size");
+		char *cs = fstests_dumpe2fs_field(dump, "Cluster size");
 
 		if (!bs || !cs || strtol(cs, NULL, 10) <= strtol(bs, NULL, 10))
 			why = xasprintf(

@@ -24,9 +24,9 @@
  * check runs in a copy on the guest's /tmp: tests write into the tree
  * (_link_out_file links tests/ext4/001.out), and the image is read-only.
  */
-#define GUEST_TREE GUEST_WORK "/fstests"
-#define TEST_DIR      "/mnt/test"
-#define SCRATCH_MNT   "/mnt/scratch"
+#define GUEST_TREE  GUEST_WORK "/fstests"
+#define TEST_DIR    "/mnt/test"
+#define SCRATCH_MNT "/mnt/scratch"
 /* Seconds between looks at the guest while check runs. */
 #define POLL_SECONDS 2.0
 /* An agent busy under a loaded TCG guest can be slow; longer than this is a hung guest. */
@@ -51,6 +51,8 @@ struct section_run {
 	struct strvec fetched; /* failures whose files are copied */
 	char *not_run;         /* why the section could not run */
 	char *ext4_options;    /* /proc/fs/ext4/<dev>/options of the test fs */
+	char *mount_data;      /* what it was mounted with */
+	char *dump;            /* dumpe2fs -h of the test fs */
 	json_t *problems;      /* console problems while tests ran */
 	char *accel;
 	int boots;
@@ -93,8 +95,8 @@ static int grun(struct vm *vm, double timeout, char **out, int *lost, const char
 	for (size_t i = 0; argv[i]; i++)
 		json_array_append_new(args, json_string(argv[i]));
 	if (cwd)
-		r = vm_op(vm, timeout + 30, &resp, "run", "{s:o, s:f, s:s}", "argv", args, "timeout",
-		          timeout, "cwd", cwd);
+		r = vm_op(vm, timeout + 30, &resp, "run", "{s:o, s:f, s:s}", "argv", args,
+		          "timeout", timeout, "cwd", cwd);
 	else
 		r = vm_op(vm, timeout + 30, &resp, "run", "{s:o, s:f}", "argv", args, "timeout",
 		          timeout);
@@ -400,6 +402,8 @@ static int prepare_test_fs(struct section_run *sr, struct vm *vm)
 		sr->not_run = xasprintf("mkfs.ext4 %s failed", sr->s->mkfs_options);
 		return -1;
 	}
+	free(sr->dump);
+	sr->dump = NULL;
 	if (grun(vm, 120, &dump, NULL, argv, NULL) != 0) {
 		sr->not_run = xstrdup("dumpe2fs -h failed on the new file system");
 		goto out;
@@ -427,6 +431,9 @@ static int prepare_test_fs(struct section_run *sr, struct vm *vm)
 
 		data = fstests_mount_data(opts);
 		free(opts);
+		free(sr->mount_data);
+		sr->mount_data = xstrdup(data);
+		sr->dump = xstrdup(dump);
 	}
 	if (vm_mount(vm, dev, TEST_DIR, "ext4", data, &mr) < 0) {
 		const char *opt = !strcmp(sr->s->path, "iomap") ? "buffered_iomap" : NULL;
@@ -437,7 +444,18 @@ static int prepare_test_fs(struct section_run *sr, struct vm *vm)
 		goto out;
 	}
 	free(sr->ext4_options);
-	sr->ext4_options = mr.ext4_options ? xstrdup(mr.ext4_options) : NULL;
+	sr->ext4_options = NULL;
+	if (mr.ext4_options) {
+		/* One option a line in /proc; one line here. */
+		struct strvec opts = STRVEC_INIT;
+		struct strbuf sb = STRBUF_INIT;
+
+		sv_split(&opts, mr.ext4_options, "\n");
+		for (size_t i = 0; i < opts.n; i++)
+			sb_addf(&sb, "%s%s", i ? "," : "", opts.v[i]);
+		sr->ext4_options = sb_detach(&sb);
+		sv_clear(&opts);
+	}
 	mount_result_free(&mr);
 	if (vm_umount(vm, TEST_DIR) < 0) {
 		sr->not_run = xstrdup("the test file system did not unmount");
@@ -455,8 +473,8 @@ static int write_guest_files(struct section_run *sr, struct vm *vm)
 	struct fstests_devices d = {vm->disks[0].guest_path, TEST_DIR, vm->disks[1].guest_path,
 	                            SCRATCH_MNT, GUEST_RESULTS};
 	/* /mnt is a tmpfs the agent mounts: the image's mount points are under it. */
-	const char *mk[] = {"mkdir", "-p", GUEST_RESULTS, GUEST_WORK "/exclude", TEST_DIR,
-	                    SCRATCH_MNT, NULL};
+	const char *mk[] = {"mkdir",  "-p",        GUEST_RESULTS, GUEST_WORK "/exclude",
+	                    TEST_DIR, SCRATCH_MNT, NULL};
 	char *cfg = fstests_local_config(sr->s, &d, sr->drop);
 	char *run = script(sr, false), *list = script(sr, true);
 	struct strbuf tests = STRBUF_INIT;
@@ -725,6 +743,8 @@ static void section_run_free(struct section_run *sr)
 	sv_clear(&sr->fetched);
 	free(sr->not_run);
 	free(sr->ext4_options);
+	free(sr->mount_data);
+	free(sr->dump);
 	json_decref(sr->problems);
 	free(sr->accel);
 }
@@ -740,7 +760,8 @@ static void concat_logs(struct section_run *sr, const char *name)
 		char *text = read_file(p, NULL);
 
 		if (sr->boots > 1)
-			sb_addf(&sb, "%s# iolab: boot %d\n", sb.len ? "\n" : "", b);
+			sb_addf(&sb, "%s# iolab: boot %d%s\n", sb.len ? "\n" : "", b,
+			        text ? "" : ": none, the guest was lost before check wrote it");
 		if (text)
 			sb_adds(&sb, text);
 		free(text);
@@ -977,18 +998,27 @@ int fstests_run(const struct fstests_run_opts *o, char **run_dir_out)
 
 /* ---- checking the sections without fstests ---- */
 
-static void describe_expect(const struct mkfs_expect *e, struct strbuf *sb)
+/* What dumpe2fs showed of what the options ask for: "block size 4096, cluster size 65536,
+ * bigalloc". */
+static void describe_made(const struct mkfs_expect *e, const char *dump, struct strbuf *sb)
 {
-	if (e->block_size)
-		sb_addf(sb, "block size %ld", e->block_size);
-	if (e->cluster_size)
-		sb_addf(sb, "%scluster size %ld", sb->len ? ", " : "", e->cluster_size);
-	if (e->inode_size)
-		sb_addf(sb, "%sinode size %ld", sb->len ? ", " : "", e->inode_size);
+	static const char *const fields[] = {"Block size", "Cluster size", "Inode size"};
+
+	for (size_t i = 0; i < ARRAY_SIZE(fields); i++) {
+		bool asked =
+		        i == 0 ||
+		        (i == 1 && (e->cluster_size || sv_contains(&e->features_on, "bigalloc"))) ||
+		        (i == 2 && e->inode_size);
+		char *v = asked ? fstests_dumpe2fs_field(dump, fields[i]) : NULL;
+
+		if (v)
+			sb_addf(sb, "%s%s %s", sb->len ? ", " : "", fields[i], v);
+		free(v);
+	}
 	for (size_t i = 0; i < e->features_on.n; i++)
 		sb_addf(sb, "%s%s", sb->len ? ", " : "", e->features_on.v[i]);
 	for (size_t i = 0; i < e->features_off.n; i++)
-		sb_addf(sb, "%s^%s", sb->len ? ", " : "", e->features_off.v[i]);
+		sb_addf(sb, "%sno %s", sb->len ? ", " : "", e->features_off.v[i]);
 }
 
 int fstests_check_configs(const struct fstests_run_opts *o, char **run_dir_out)
@@ -1024,27 +1054,33 @@ int fstests_check_configs(const struct fstests_run_opts *o, char **run_dir_out)
 		        fstests_section_find(o->configs, o->sections->v[i]);
 		struct section_run sr = {.o = o, .s = s, .series = series};
 		struct mkfs_expect e;
-		struct strbuf what = STRBUF_INIT;
+		struct strbuf made = STRBUF_INIT;
+		int r;
 
 		sr.dir = path_join(dir, s->name);
 		if (!series && !strcmp(s->path, "bh"))
 			sr.drop = "nobuffered_iomap";
+		r = prepare_test_fs(&sr, &vm);
 		fstests_mkfs_expect(s->mkfs_options, &e);
-		describe_expect(&e, &what);
+		if (sr.dump)
+			describe_made(&e, sr.dump, &made);
 		mkfs_expect_free(&e);
-		if (prepare_test_fs(&sr, &vm) == 0) {
-			printf("%s: mkfs.ext4 %s: dumpe2fs shows %s; mounts with %s%s%s\n", s->name,
-			       s->mkfs_options, what.buf ? what.buf : "it", s->test_mount_options,
-			       sr.drop ? " without " : "", sr.drop ? sr.drop : "");
-		} else if (sr.not_run && starts_with(sr.not_run, "kernel does not support")) {
-			printf("%s: mkfs.ext4 %s: dumpe2fs shows %s; not on this kernel: %s\n",
-			       s->name, s->mkfs_options, what.buf ? what.buf : "it", sr.not_run);
+		if (r == 0) {
+			printf("%s: mkfs.ext4 %s made %s (dumpe2fs -h); mounts with -o %s%s%s%s\n",
+			       s->name, s->mkfs_options, made.buf, sr.mount_data,
+			       sr.drop ? " (" : "", sr.drop ? sr.drop : "",
+			       sr.drop ? " left out: the kernel lacks the series)" : "");
+		} else if (sr.dump && sr.not_run &&
+		           starts_with(sr.not_run, "kernel does not support")) {
+			printf("%s: mkfs.ext4 %s made %s (dumpe2fs -h); cannot run on this kernel: "
+			       "%s\n",
+			       s->name, s->mkfs_options, made.buf, sr.not_run);
 		} else {
 			printf("%s: FAILED: %s\n", s->name, sr.not_run ? sr.not_run : "see above");
 			ret = 1;
 		}
+		sb_release(&made);
 		fflush(stdout);
-		sb_release(&what);
 		section_run_free(&sr);
 		if (vm.qemu_exited) {
 			ret = 1;
