@@ -78,9 +78,9 @@ deps:
 
 unit-tests: $(SAN_UNIT_TESTS)
 
-# The tests also render the HTML report in Chromium.
+# The tests also need Chromium (the HTML report), tmux (vm shell) and python3.
 test:
-	@IOLAB_WITH_BROWSER=1 scripts/install-deps
+	@IOLAB_TEST_DEPS=1 scripts/install-deps
 	@$(MAKE) --no-print-directory all $(BUILD)/san/iolab $(SAN_UNIT_TESTS)
 	@tests/run-tests $(SAN_UNIT_TESTS)
 

@@ -344,7 +344,12 @@ static int spawn_qemu(struct vm *vm, const char *accel)
 
 		/* QEMU must not outlive the lab, even when the lab is SIGKILLed. */
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		setpgid(0, 0);
+		/*
+		 * Its own process group keeps Ctrl-C for the lab to handle; a shell's
+		 * QEMU must stay in the terminal's foreground group to read from it.
+		 */
+		if (!vm->cfg.shell)
+			setpgid(0, 0);
 		if (!vm->cfg.shell && in >= 0)
 			dup2(in, 0);
 		if (logfd >= 0) {
