@@ -92,10 +92,8 @@ int bench_plan(const struct bench_opts *o, const char *outdir, struct bench_plan
 
 	if (matrix_load(o->matrix, &r.m) < 0)
 		return -1;
-	runner_apply_overrides(&r);
-	if (runner_load_series(&r) < 0)
+	if (runner_load(&r) < 0)
 		goto out;
-	r.ncells = matrix_expand(&r.m, &r.cells);
 	if (runner_prepare_kernels(&r) < 0 || runner_prepare_image(&r) < 0)
 		goto out;
 	if (store_open(o->db ? o->db : STORE_DEFAULT_PATH, &r.st) < 0)

@@ -816,6 +816,15 @@ int runner_load_series(struct runner *r)
 	return ret;
 }
 
+int runner_load(struct runner *r)
+{
+	runner_apply_overrides(r);
+	if (runner_load_series(r) < 0)
+		return -1;
+	r->ncells = matrix_expand(&r->m, &r->cells);
+	return 0;
+}
+
 void runner_apply_overrides(struct runner *r)
 {
 	if (r->o->runtime > 0)
@@ -874,10 +883,8 @@ int bench_run(const struct bench_opts *o, char **run_id)
 	gethostname(r.hostname, sizeof(r.hostname) - 1);
 	if (matrix_load(o->matrix, &r.m) < 0)
 		return -1;
-	runner_apply_overrides(&r);
-	if (runner_load_series(&r) < 0)
+	if (runner_load(&r) < 0)
 		goto out;
-	r.ncells = matrix_expand(&r.m, &r.cells);
 	if (open_run(&r) < 0)
 		goto out;
 	/* Before the long steps: Ctrl-C from here on leaves a resumable run. */

@@ -47,6 +47,8 @@ struct runner {
 
 /* "Intel(R) Xeon(R) ...": samples record the host model they ran on. */
 char *runner_host_model(void);
+/* After matrix_load: command-line overrides, the series manifest, the cells. */
+int runner_load(struct runner *r);
 int runner_load_series(struct runner *r);
 void runner_apply_overrides(struct runner *r);
 int runner_prepare_kernels(struct runner *r);

@@ -219,6 +219,24 @@ static void add_note(struct note **notes, size_t *n, const char *word, const cha
 	}
 }
 
+/*
+ * Figures that stand but deserve a caveat: samples of one cell from
+ * different host models, or taken while other lab VMs shared the host.
+ */
+static const char *cell_caveat(const struct report_cell *c)
+{
+	for (size_t i = 0; i < c->nsamples; i++) {
+		const struct report_sample *s = &c->samples[i];
+		json_t *others = s->evidence ? json_object_get(s->evidence, "other_lab_vms") : NULL;
+
+		if (s->host && c->samples[0].host && strcmp(s->host, c->samples[0].host))
+			return "samples came from different host models";
+		if (json_integer_value(others) > 0)
+			return "samples were taken while other lab VMs ran on the same host";
+	}
+	return NULL;
+}
+
 static void build_notes(const struct report_model *m, struct report_table *t)
 {
 	struct note *notes = NULL;
@@ -232,8 +250,18 @@ static void build_notes(const struct report_model *m, struct report_table *t)
 				const struct report_cell *c = report_table_entry(t, w, b)->cells[p];
 				char *bs;
 
-				if (!c || report_cell_measured(c))
+				if (!c)
 					continue;
+				if (report_cell_measured(c)) {
+					const char *caveat = cell_caveat(c);
+
+					if (!caveat)
+						continue;
+					bs = report_bs_label(t->bs[b]);
+					add_note(&notes, &n, "flagged", caveat, column, bs);
+					free(bs);
+					continue;
+				}
 				bs = report_bs_label(t->bs[b]);
 				add_note(&notes, &n, report_cell_word(c), cell_reason(c), column,
 				         bs);

@@ -28,6 +28,13 @@ keys() { q "select meta_json from runs where run_id='$1'" | python3 -c 'import j
 [ "$(q "select count(*) from samples where run_id='$job_run' and host != '' and json_extract(evidence_json,'$.hostname') is not null")" -gt 0 ] || fail "the host of each sample is not recorded"
 for f in $(q "select json_path from samples where run_id='$job_run'"); do [ -s "$f" ] || fail "collected sample file $f missing"; done
 
+# The report flags a cell whose samples came from two host models, or ran beside other lab VMs.
+q "update samples set host='Another CPU model' where run_id='$job_run' and cell_id like '%write_cache/1M/bh'"
+q "update samples set evidence_json=json_set(evidence_json,'$.other_lab_vms',1) where run_id='$job_run' and cell_id like '%read_ondisk/4k/bh'"
+"$IOLAB" report "$job_run" --format text > flags.out
+grep -q "flagged: samples came from different host models (write cache bh at 1M)" flags.out || { cat flags.out; fail "mixed host models not flagged"; }
+grep -q "flagged: samples were taken while other lab VMs ran on the same host (read ondisk data bh at 4k)" flags.out || fail "shared-host samples not flagged"
+
 # A second collect of the same results: refused as a duplicate (nothing doubled).
 cp -r plan/results/job-000 plan/results/job-000-copy
 if "$IOLAB" bench --collect plan 2> dup.err; then fail "a duplicated job was accepted"; fi
