@@ -62,7 +62,10 @@ static char *mail_subject(const char *text)
 
 static bool has_diff(const char *text)
 {
-	return strstr(text, "\n--- ") && strstr(text, "\n+++ ") && strstr(text, "\n@@ ");
+	/* A plain `diff -u` starts with its "--- " line; a mail has it further down. */
+	bool minus = starts_with(text, "--- ") || strstr(text, "\n--- ");
+
+	return minus && strstr(text, "\n+++ ") && strstr(text, "\n@@ ");
 }
 
 static void add_patch(struct patch_list *pl, const char *path, const char *text,

@@ -284,6 +284,28 @@ static void test_conflict_leaves_tree_untouched(void **state)
 	free(inode);
 }
 
+static void test_plain_diff(void **state)
+{
+	char *d = tmpdir();
+	char *tree = copy_tree(d);
+	char *f = path_join(d, "plain.diff");
+	struct patch_list pl = {0};
+
+	(void)state;
+	/* diff -u output with nothing before its first line is a patch too. */
+	write_str(f, "--- a/fs/ext4/inode.c\n+++ b/fs/ext4/inode.c\n@@ -1,5 +1,5 @@\n"
+		     " /* fixture: inode.c */\n int ext4_fixture(void)\n {\n-\treturn 0;\n"
+		     "+\treturn 2;\n }\n");
+	assert_int_equal(patches_load(f, d, &pl), 0);
+	assert_int_equal(pl.n, 1);
+	assert_int_equal(patches_apply(&pl, tree, NULL), 0);
+	patches_free(&pl);
+	rm_rf(d);
+	free(d);
+	free(tree);
+	free(f);
+}
+
 static void test_not_a_patch(void **state)
 {
 	char *d = tmpdir();
@@ -341,6 +363,7 @@ int main(void)
 	        cmocka_unit_test(test_cache_key),
 	        cmocka_unit_test(test_mbox_split_and_apply),
 	        cmocka_unit_test(test_conflict_leaves_tree_untouched),
+	        cmocka_unit_test(test_plain_diff),
 	        cmocka_unit_test(test_not_a_patch),
 	        cmocka_unit_test(test_source_spec_refused),
 	        cmocka_unit_test(test_tree_source_identity),
