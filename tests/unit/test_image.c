@@ -38,7 +38,7 @@ static void key_of(const char *suite, const char *const *pkgs, const char *const
 	fill(&resolved, pkgs);
 	if (extra)
 		fill(&ex, extra);
-	r = (struct image_recipe){suite, "default", &ex, &resolved, agent};
+	r = (struct image_recipe){suite, "default", &ex, &resolved, agent, NULL};
 	image_key(&r, out);
 	sv_clear(&resolved);
 	sv_clear(&ex);
@@ -113,7 +113,7 @@ static void test_meta_round_trip(void **state)
 	(void)state;
 	fill(&resolved, pkgs);
 	sv_push(&extra, "strace");
-	r = (struct image_recipe){"trixie", "default", &extra, &resolved, agent_a};
+	r = (struct image_recipe){"trixie", "default", &extra, &resolved, agent_a, NULL};
 	image_key(&r, key);
 	dir = image_dir(key);
 	assert_int_equal(mkdir_p(dir), 0);
