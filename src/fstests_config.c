@@ -21,7 +21,7 @@ static const char *const lab_owned[] = {"TEST_DEV", "TEST_DIR", "SCRATCH_DEV", "
 
 struct load_state {
 	struct fstests_configs *c;
-	const char *why_key; /* the key an error is about */
+	char *why_key; /* the key an error is about */
 	char *why_section;
 	char *why;
 	struct strvec finished; /* sections left behind, to catch a repeated header */
@@ -36,7 +36,8 @@ static void fail(struct load_state *st, const char *section, const char *key, ch
 	}
 	st->why = why;
 	st->why_section = xstrdup(section);
-	st->why_key = key;
+	/* inih's line buffer is gone by the time the error is printed. */
+	st->why_key = key ? xstrdup(key) : NULL;
 }
 
 /* get_config_sections() in fstests' common/config: [[:alnum:]_-]+. */
@@ -261,6 +262,7 @@ int fstests_configs_load(const char *path, struct fstests_configs *c)
 	}
 	free(st.why);
 	free(st.why_section);
+	free(st.why_key);
 	free(st.current);
 	sv_clear(&st.finished);
 	free(dir);

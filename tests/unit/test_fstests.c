@@ -87,8 +87,11 @@ static const struct {
          {"ext4/004", "ext4/033", "ext4/044", "generic/027", "generic/204", "generic/219",
           "generic/273", "generic/500", "generic/681", "generic/682"},
          "20G"},
-        {"fast_commit", "-b 4096 -I 256 -O fast_commit,64bit", "fast_commit.exclude",
-         {"generic/027"}, "5G"},
+        {"fast_commit",
+         "-b 4096 -I 256 -O fast_commit,64bit",
+         "fast_commit.exclude",
+         {"generic/027"},
+         "5G"},
 };
 
 /* fs/ext4/exclude: applied to every configuration. */
@@ -160,7 +163,8 @@ static void test_sections_match_xfstests_bld(void **state)
 			if (bld[i].exclude_file) {
 				assert_true(ends_with(s->exclude_files.v[1], bld[i].exclude_file));
 				for (size_t k = 0; bld[i].excluded[k]; k++)
-					assert_true(excludes(s->exclude_files.v[1], bld[i].excluded[k]));
+					assert_true(excludes(s->exclude_files.v[1],
+					                     bld[i].excluded[k]));
 			}
 			free(name);
 			free(mkfs);
@@ -432,4 +436,288 @@ static void test_mkfs_expect(void **state)
 	assert_string_equal(why, "65536");
 	free(why);
 	free(dump);
+}
+
+/* ---- results of a real run ---- */
+
+static struct fstests_result load_fixture(const char *name)
+{
+	struct fstests_result r;
+	char *p = fixture(name);
+
+	assert_int_equal(fstests_result_load(p, &r), 0);
+	free(p);
+	return r;
+}
+
+/* The names on check.log's "<label>: a b c" line, the last one of the file. */
+static void check_log_line(const char *log, const char *label, struct strvec *out)
+{
+	size_t n = strlen(label);
+	const char *last = NULL;
+
+	for (const char *p = log; p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+		if (!strncmp(p, label, n) && p[n] == ':')
+			last = p + n + 1;
+	if (last) {
+		char *line = xstrndup(last, strcspn(last, "\n"));
+
+		sv_split(out, line, " ");
+		free(line);
+	}
+}
+
+/* fstests wrote both: its xunit report and its check.log must tell the same story. */
+static void test_report_agrees_with_check_log(void **state)
+{
+	const char *const runs[][2] = {{"64k/result.xml", "64k/check.log"},
+	                               {"4k/boot-3.result.xml", "4k/boot-3.check.log"}};
+
+	(void)state;
+	for (size_t k = 0; k < ARRAY_SIZE(runs); k++) {
+		struct fstests_result r = load_fixture(runs[k][0]);
+		char *p = fixture(runs[k][1]);
+		char *log = read_file(p, NULL);
+		struct strvec ran = STRVEC_INIT, notrun = STRVEC_INIT, fails = STRVEC_INIT;
+
+		assert_non_null(log);
+		check_log_line(log, "Ran", &ran);
+		check_log_line(log, "Not run", &notrun);
+		check_log_line(log, "Failures", &fails);
+		assert_int_equal(r.n, ran.n);
+		for (size_t i = 0; i < ran.n; i++) {
+			const struct fstests_case *c = fstests_result_find(&r, ran.v[i]);
+			enum fstests_status want = sv_contains(&fails, ran.v[i])    ? FST_FAIL
+			                           : sv_contains(&notrun, ran.v[i]) ? FST_SKIP
+			                                                            : FST_PASS;
+
+			assert_non_null(c);
+			if (c->status != want)
+				fail_msg("%s %s: status %d, check.log says %d", runs[k][0],
+				         ran.v[i], c->status, want);
+		}
+		sv_clear(&ran);
+		sv_clear(&notrun);
+		sv_clear(&fails);
+		free(log);
+		free(p);
+		fstests_result_free(&r);
+	}
+}
+
+static char *summary_of(const struct fstests_result *r, const char *label)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	fstests_summary_print(f, label, r);
+	fclose(f);
+	return buf;
+}
+
+/* 4k: a run the selftests crashed (selftest/005) and hung (selftest/006), merged by the lab. */
+static void test_summary_of_crashed_run(void **state)
+{
+	struct fstests_result r = load_fixture("4k");
+	struct fstests_counts c;
+	char *text;
+
+	(void)state;
+	assert_string_equal(r.section, "4k");
+	assert_string_equal(r.kernel, "7.3.4");
+	fstests_result_count(&r, &c);
+	assert_int_equal(c.tests, 10);
+	assert_int_equal(c.failures, 2);
+	assert_int_equal(c.errors, 2);
+	assert_int_equal(c.skipped, 2);
+	assert_int_equal(fstests_result_find(&r, "selftest/004")->status, FST_SKIP);
+	assert_string_equal(fstests_result_find(&r, "selftest/004")->message, "Always skip me");
+	assert_int_equal(fstests_result_find(&r, "selftest/003")->status, FST_FAIL);
+	assert_int_equal(fstests_result_find(&r, "ext4/001")->status, FST_PASS);
+	assert_true(fstests_result_find(&r, "ext4/001")->time == 30);
+	assert_int_equal(fstests_result_find(&r, "selftest/005")->status, FST_ERROR);
+	assert_non_null(strstr(fstests_result_find(&r, "selftest/005")->message,
+	                       "Kernel panic - not syncing: sysrq triggered crash"));
+	assert_null(fstests_result_find(&r, "selftest/008"));
+	text = summary_of(&r, "4k");
+	assert_string_equal(text, "4k: 10 tests, 2 failures, 2 errors, 2 skipped, 74 seconds\n"
+	                          "  Failures: selftest/002 selftest/003\n"
+	                          "  Errors: selftest/005 selftest/006\n");
+	free(text);
+	fstests_result_free(&r);
+}
+
+/* 64k: fstests' own result.xml of one boot, no crash: no "errors" in kvm-xfstests' line. */
+static void test_summary_of_clean_run(void **state)
+{
+	struct fstests_result r = load_fixture("64k/result.xml");
+	struct fstests_counts c;
+	char *text, *want;
+
+	(void)state;
+	fstests_result_count(&r, &c);
+	assert_int_equal(c.errors, 0);
+	want = xasprintf("64k: %zu tests, %zu failures, %zu skipped, %.0f seconds\n", c.tests,
+	                 c.failures, c.skipped, r.time);
+	text = summary_of(&r, "64k");
+	assert_true(starts_with(text, want));
+	assert_non_null(strstr(text, "\n  Failures: selftest/002 selftest/003"));
+	assert_null(strstr(text, "Errors"));
+	free(text);
+	free(want);
+	fstests_result_free(&r);
+}
+
+/* The lab's merge of the boots' reports, done again from the parts, is the stored one. */
+static void test_merge_reproduces_the_run(void **state)
+{
+	struct strvec parts = STRVEC_INIT;
+	const struct fstests_error errs[] = {
+	        {"selftest/005", "Machine rebooted (crash or test timeout): the kernel crashed"},
+	        {"selftest/006", "Machine rebooted (crash or test timeout): no progress for 120 s"},
+	};
+	char *dir = tmpdir(), *out = path_join(dir, "result.xml");
+	struct fstests_result merged, stored = load_fixture("4k/result.xml");
+
+	(void)state;
+	/* Boot 2 hung at its first test, before fstests wrote a report: no part. */
+	for (int b = 1; b <= 3; b++) {
+		char *name = xasprintf("4k/boot-%d.result.xml", b), *p = fixture(name);
+
+		sv_push(&parts, p);
+		free(p);
+		free(name);
+	}
+	assert_int_equal(fstests_results_merge(&parts, errs, 2, "4k", out), 0);
+	assert_int_equal(fstests_result_load(out, &merged), 0);
+	assert_int_equal(merged.n, stored.n);
+	for (size_t i = 0; i < stored.n; i++) {
+		const struct fstests_case *c = fstests_result_find(&merged, stored.v[i].name);
+
+		assert_non_null(c);
+		assert_int_equal(c->status, stored.v[i].status);
+		assert_true(c->time == stored.v[i].time);
+	}
+	assert_true(merged.time == stored.time);
+	assert_string_equal(merged.kernel, "7.3.4");
+	fstests_result_free(&merged);
+	/* No parts at all: the errors alone still make a report. */
+	sv_clear(&parts);
+	assert_int_equal(fstests_results_merge(&parts, errs, 1, "4k", out), 0);
+	assert_int_equal(fstests_result_load(out, &merged), 0);
+	assert_int_equal(merged.n, 1);
+	assert_int_equal(merged.v[0].status, FST_ERROR);
+	assert_string_equal(merged.section, "4k");
+	fstests_result_free(&merged);
+	fstests_result_free(&stored);
+	unlink(out);
+	rmdir(dir);
+	free(out);
+	free(dir);
+}
+
+static void test_diff(void **state)
+{
+	struct fstests_result a = load_fixture("4k"), b = load_fixture("64k");
+	struct fstests_diff d;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	(void)state;
+	fstests_diff(&a, &b, &d);
+	/* Both sections fail fstests' two deliberately failing selftests. */
+	assert_true(sv_contains(&d.both, "selftest/002"));
+	assert_true(sv_contains(&d.both, "selftest/003"));
+	/* The crash and the hang of the 4k run have no counterpart in the 64k one. */
+	assert_true(sv_contains(&d.unmatched, "selftest/005"));
+	assert_true(sv_contains(&d.unmatched, "selftest/006"));
+	/* fstests' deliberately flaky selftest passed on 4k and failed on 64k. */
+	assert_int_equal(d.only_b.n, 1);
+	assert_string_equal(d.only_b.v[0], "selftest/007");
+	assert_int_equal(d.only_a.n, 0);
+	f = open_memstream(&buf, &len);
+	fstests_diff_print(f, "4k", "64k", &d);
+	fclose(f);
+	assert_true(starts_with(buf, "fail only with 64k (1): selftest/007\n"
+	                             "fail only with 4k (0):\n"
+	                             "fail with both (2): selftest/002 selftest/003\n"));
+	assert_non_null(strstr(buf, "\n1 new failure with 64k against 4k\n"));
+	assert_non_null(
+	        strstr(buf, "fail in one, not run in the other (2): selftest/005 selftest/006\n"));
+	free(buf);
+	fstests_diff_free(&d);
+	/* A section against itself: nothing fails only on one side. */
+	fstests_diff(&a, &a, &d);
+	assert_int_equal(d.only_a.n + d.only_b.n + d.unmatched.n, 0);
+	assert_int_equal(d.both.n, 4);
+	fstests_diff_free(&d);
+	fstests_result_free(&a);
+	fstests_result_free(&b);
+}
+
+static int parse_text(void *arg)
+{
+	struct fstests_result r;
+	int ret = fstests_result_parse(arg, strlen(arg), "x.xml", &r);
+
+	if (ret == 0)
+		fstests_result_free(&r);
+	return ret;
+}
+
+static void test_parse_errors(void **state)
+{
+	const char *const cases[][2] = {
+	        {"not xml at all", "x.xml: not well-formed XML"},
+	        {"<testsuite><testcase name='a'>", "x.xml: not well-formed XML"},
+	        {"<html/>", "not an xunit report (its root is <html>"},
+	        {"<testsuites><testsuite/><testsuite/></testsuites>", "holds 2 testsuites"},
+	        {"<testsuite><testcase time='1'/></testsuite>", "a <testcase> without a name"},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		int ret;
+		char *err = stderr_of(parse_text, (void *)cases[i][0], &ret);
+
+		if (ret != -1 || !strstr(err, cases[i][1]))
+			fail_msg("case %zu: want '%s', got (%d) %s", i, cases[i][1], ret, err);
+		free(err);
+	}
+	/* A collection of one testsuite is that testsuite. */
+	{
+		int ret;
+		char *err = stderr_of(parse_text,
+		                      "<testsuites><testsuite><testcase name='generic/001' "
+		                      "classname='xfstests.1k'/></testsuite></testsuites>",
+		                      &ret);
+
+		assert_int_equal(ret, 0);
+		free(err);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test_setup_teardown(test_sections_match_xfstests_bld, load_default,
+	                                        free_default),
+	        cmocka_unit_test_setup_teardown(test_bigalloc_avoids, load_default, free_default),
+	        cmocka_unit_test(test_bad_configs),
+	        cmocka_unit_test(test_mount_options),
+	        cmocka_unit_test_setup_teardown(test_local_config, load_default, free_default),
+	        cmocka_unit_test_setup_teardown(test_mkfs_verified, load_default, free_default),
+	        cmocka_unit_test(test_mkfs_expect),
+	        cmocka_unit_test(test_report_agrees_with_check_log),
+	        cmocka_unit_test(test_summary_of_crashed_run),
+	        cmocka_unit_test(test_summary_of_clean_run),
+	        cmocka_unit_test(test_merge_reproduces_the_run),
+	        cmocka_unit_test(test_diff),
+	        cmocka_unit_test(test_parse_errors),
+	};
+
+	iolab_quiet = true;
+	return cmocka_run_group_tests(tests, NULL, NULL);
 }
