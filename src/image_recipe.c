@@ -66,7 +66,7 @@ const struct image_pkg image_packages[] = {
         {"libacl1-dev", "fstests-build", "sys/acl.h, which configure requires"},
         {"libaio-dev", "fstests-build", "the aio-dio-regress programs"},
         {"liburing-dev", "fstests-build", "io_uring in fsstress and fsx"},
-        {"libgdbm-dev", "fstests-build", "dbtest"},
+        {"libgdbm-dev", "fstests-build", "fstests' dbtest program links against gdbm"},
         {"libgdbm-compat-dev", "fstests-build", "the ndbm interface dbtest uses"},
         {"libcap-dev", "fstests-build", "the capability helpers"},
 };
