@@ -12,27 +12,8 @@
 
 void html_escape(struct strbuf *sb, const char *s)
 {
-	for (const char *p = s ? s : ""; *p; p++) {
-		switch (*p) {
-		case '&':
-			sb_adds(sb, "&amp;");
-			break;
-		case '<':
-			sb_adds(sb, "&lt;");
-			break;
-		case '>':
-			sb_adds(sb, "&gt;");
-			break;
-		case '"':
-			sb_adds(sb, "&quot;");
-			break;
-		case '\'':
-			sb_adds(sb, "&#39;");
-			break;
-		default:
-			sb_addc(sb, *p);
-		}
-	}
+	/* XML's five entities serve HTML as well; one escaper for both outputs. */
+	xml_escape(sb, s);
 }
 
 static void esc(struct strbuf *sb, const char *s)
