@@ -243,6 +243,7 @@ static void add_disks(struct vm *vm, struct strvec *a)
 			sv_push(a, "-device");
 			sv_pushf(a, "virtio-blk-pci,drive=disk%d,serial=%s", i, d->serial);
 			/* vda is the root image. */
+			free(d->guest_path);
 			d->guest_path = xasprintf("/dev/vd%c", 'b' + i);
 			break;
 		}
@@ -252,6 +253,7 @@ static void add_disks(struct vm *vm, struct strvec *a)
 			         d->backing);
 			sv_push(a, "-device");
 			sv_pushf(a, "nvme,drive=disk%d,serial=%s", i, d->serial);
+			free(d->guest_path);
 			d->guest_path = xasprintf("/dev/nvme%dn1", i);
 			break;
 		case VM_DEV_PMEM:
@@ -260,6 +262,7 @@ static void add_disks(struct vm *vm, struct strvec *a)
 			         i, d->backing, (long long)vm->cfg.disk_size);
 			sv_push(a, "-device");
 			sv_pushf(a, "nvdimm,id=nvdimm%d,memdev=pmem%d", i, i);
+			free(d->guest_path);
 			d->guest_path = xasprintf("/dev/pmem%d", i);
 			break;
 		}
