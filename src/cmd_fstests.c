@@ -44,7 +44,7 @@ static const struct opt fstests_opts[] = {
         {"config", OPT_STR, offsetof(struct fstests_args, config), "SECTIONS",
          "comma-separated sections of the configs file, e.g. 4k,4k-iomap", "4k", NULL},
         {"configs", OPT_STR, offsetof(struct fstests_args, configs), "FILE",
-         "the sections file [default: fstests-configs/ext4.config of the checkout]", NULL, NULL},
+         "the sections file [default: iolab's fstests-configs/ext4.config]", NULL, NULL},
         {"group", OPT_LIST, offsetof(struct fstests_args, groups), "GROUP",
          "run the tests of a group (-g GROUP, as check takes it)", NULL, NULL},
         {"exclude-group", OPT_LIST, offsetof(struct fstests_args, xgroups), "GROUP",
@@ -266,7 +266,11 @@ static int do_diff(const struct fstests_args *a, const struct strvec *args)
 	}
 	info("comparing %s with %s", pa, pb);
 	fstests_diff(&ra, &rb, &d);
-	fstests_diff_print(stdout, args->v[0], args->v[1], &d);
+	/* Paths say less than the sections they hold, unless both hold the same one. */
+	if (strcmp(ra.section, rb.section))
+		fstests_diff_print(stdout, ra.section, rb.section, &d);
+	else
+		fstests_diff_print(stdout, args->v[0], args->v[1], &d);
 	ret = d.only_b.n ? 1 : 0;
 	fstests_diff_free(&d);
 	fstests_result_free(&ra);

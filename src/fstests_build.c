@@ -420,6 +420,54 @@ out:
 	return ret;
 }
 
+/*
+ * Every library the built programs link must be in the image: a package
+ * the "fstests" set lacks (after a soname change, say) is one clear error
+ * here rather than a hundred tests failing in the guest.
+ */
+static int check_libraries(const char *overlay, const char *image_key)
+{
+	char *sqfs = image_path(image_key);
+	/* readelf fails on the scripts among the programs: its status says nothing. */
+	char *needed =
+	        run_capture(NULL, "bash", "-c",
+	                    "find \"$1\" -type f -perm -u+x -exec readelf "
+	                    "-d {} + 2>/dev/null | sed -n 's/.*(NEEDED).*\\[\\(.*\\)\\]/\\1/p' "
+	                    "| sort -u",
+	                    "needed", overlay, NULL);
+	char *files = sqfs ? run_capture(NULL, "unsquashfs", "-l", sqfs, NULL) : NULL;
+	struct strvec libs = STRVEC_INIT, have = STRVEC_INIT, lines = STRVEC_INIT;
+	struct strbuf missing = STRBUF_INIT;
+	int ret = 0;
+
+	if (!needed || !*needed || !files) {
+		warn("could not list the libraries of the fstests build (readelf, unsquashfs); "
+		     "not checking them");
+		goto out;
+	}
+	sv_split(&libs, needed, "\n");
+	sv_split(&lines, files, "\n");
+	for (size_t i = 0; i < lines.n; i++)
+		if (strstr(lines.v[i], "/lib/"))
+			sv_push(&have, strrchr(lines.v[i], '/') + 1);
+	for (size_t i = 0; i < libs.n; i++)
+		if (!sv_contains(&have, libs.v[i]))
+			sb_addf(&missing, "%s%s", missing.len ? ", " : "", libs.v[i]);
+	if (missing.len)
+		ret = error("the fstests image lacks %s, which the built programs link; add the "
+		            "package(s) to the fstests set in src/image_recipe.c",
+		            missing.buf);
+out:
+	sv_clear(&libs);
+	sv_clear(&have);
+	sv_clear(&lines);
+	sb_release(&missing);
+	free(needed);
+	free(files);
+	free(sqfs);
+	return ret;
+}
+
 int fstests_image(const struct fstests_tree *t, const char *suite, char **image_key_out,
                   char **build_key_out)
 {
@@ -446,6 +494,8 @@ int fstests_image(const struct fstests_tree *t, const char *suite, char **image_
 		io.overlay_id = key;
 		ret = image_build(&io, image_key_out);
 	}
+	if (ret == 0)
+		ret = check_libraries(overlay, *image_key_out);
 	if (ret == 0)
 		*build_key_out = xstrdup(key);
 	free(base);

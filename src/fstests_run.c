@@ -58,6 +58,21 @@ struct section_run {
 	int boots;
 };
 
+static void set_not_run(struct section_run *sr, const char *fmt, ...)
+        __attribute__((format(printf, 2, 3)));
+
+/* Why the section stopped; the first reason is the one that counts. */
+static void set_not_run(struct section_run *sr, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (sr->not_run)
+		return;
+	va_start(ap, fmt);
+	sr->not_run = xvasprintf(fmt, ap);
+	va_end(ap);
+}
+
 /* What the console says the guest is doing. */
 struct progress {
 	char *console;
@@ -82,26 +97,15 @@ static const char *why_lost(int r)
 	                             : agent_strerror(r);
 }
 
-/*
- * Runs argv in the guest; the exit status, or -1 after an error line when
- * the guest did not answer (*lost gets the vm_call code).
- */
-static int grun(struct vm *vm, double timeout, char **out, int *lost, const char *const *argv,
-                const char *cwd)
+/* Runs argv in the guest: its exit status, or -1 after an error line. */
+static int grun(struct vm *vm, double timeout, char **out, const char *const *argv)
 {
 	json_t *args = json_array(), *resp = NULL;
 	int r, ret;
 
 	for (size_t i = 0; argv[i]; i++)
 		json_array_append_new(args, json_string(argv[i]));
-	if (cwd)
-		r = vm_op(vm, timeout + 30, &resp, "run", "{s:o, s:f, s:s}", "argv", args,
-		          "timeout", timeout, "cwd", cwd);
-	else
-		r = vm_op(vm, timeout + 30, &resp, "run", "{s:o, s:f}", "argv", args, "timeout",
-		          timeout);
-	if (lost)
-		*lost = r;
+	r = vm_op(vm, timeout + 30, &resp, "run", "{s:o, s:f}", "argv", args, "timeout", timeout);
 	if (r != 0) {
 		json_decref(resp);
 		return error("%s in the guest: no answer (%s)", argv[0], why_lost(r));
@@ -367,7 +371,14 @@ static char *script(const struct section_run *sr, bool listing)
 		check_args(sr, &sb, true);
 		sb_adds(&sb, "\n");
 	} else {
-		sb_addf(&sb, "./check -s %s -R xunit", sr->s->name);
+		/*
+		 * xunit-quiet, as kvm-xfstests does where check has it: the report
+		 * then leaves out each failure's .full and diff (copied out as files
+		 * instead), so it stays far below what one agent reply carries.
+		 */
+		sb_adds(&sb, "fmt=xunit\n./check --help 2>&1 | grep -q xunit-quiet && "
+		             "fmt=xunit-quiet\n");
+		sb_addf(&sb, "./check -s %s -R $fmt", sr->s->name);
 		check_args(sr, &sb, false);
 		sb_addf(&sb,
 		        " > %s/check.out 2>&1\necho $? > %s/status.tmp && mv %s/status.tmp "
@@ -399,13 +410,13 @@ static int prepare_test_fs(struct section_run *sr, struct vm *vm)
 	int ret = -1;
 
 	if (vm_mkfs(vm, "ext4", dev, sr->s->mkfs_options) < 0) {
-		sr->not_run = xasprintf("mkfs.ext4 %s failed", sr->s->mkfs_options);
+		set_not_run(sr, "mkfs.ext4 %s failed", sr->s->mkfs_options);
 		return -1;
 	}
 	free(sr->dump);
 	sr->dump = NULL;
-	if (grun(vm, 120, &dump, NULL, argv, NULL) != 0) {
-		sr->not_run = xstrdup("dumpe2fs -h failed on the new file system");
+	if (grun(vm, 120, &dump, argv) != 0) {
+		set_not_run(sr, "dumpe2fs -h failed on the new file system");
 		goto out;
 	}
 	{
@@ -420,7 +431,7 @@ static int prepare_test_fs(struct section_run *sr, struct vm *vm)
 	if (why) {
 		error("[%s] mkfs.ext4 %s did not make what it asks for: %s", sr->s->name,
 		      sr->s->mkfs_options, why);
-		sr->not_run = xasprintf("mkfs.ext4 %s: %s", sr->s->mkfs_options, why);
+		set_not_run(sr, "mkfs.ext4 %s: %s", sr->s->mkfs_options, why);
 		free(why);
 		goto out;
 	}
@@ -438,9 +449,10 @@ static int prepare_test_fs(struct section_run *sr, struct vm *vm)
 	if (vm_mount(vm, dev, TEST_DIR, "ext4", data, &mr) < 0) {
 		const char *opt = !strcmp(sr->s->path, "iomap") ? "buffered_iomap" : NULL;
 
-		sr->not_run = !sr->series && opt && strstr(data, opt)
-		                      ? xasprintf("kernel does not support %s", opt)
-		                      : xasprintf("TEST_DEV does not mount with -o %s", data);
+		if (!sr->series && opt && strstr(data, opt))
+			set_not_run(sr, "kernel does not support %s", opt);
+		else
+			set_not_run(sr, "TEST_DEV does not mount with -o %s", data);
 		goto out;
 	}
 	free(sr->ext4_options);
@@ -458,7 +470,7 @@ static int prepare_test_fs(struct section_run *sr, struct vm *vm)
 	}
 	mount_result_free(&mr);
 	if (vm_umount(vm, TEST_DIR) < 0) {
-		sr->not_run = xstrdup("the test file system did not unmount");
+		set_not_run(sr, "the test file system did not unmount");
 		goto out;
 	}
 	ret = 0;
@@ -478,15 +490,15 @@ static int write_guest_files(struct section_run *sr, struct vm *vm)
 	char *cfg = fstests_local_config(sr->s, &d, sr->drop);
 	char *run = script(sr, false), *list = script(sr, true);
 	struct strbuf tests = STRBUF_INIT;
-	int ret = grun(vm, 60, NULL, NULL, mk, NULL) == 0 ? 0 : -1;
+	int ret = grun(vm, 60, NULL, mk) == 0 ? 0 : -1;
 
-	if (ret == 0 && !path_exists(sr->dir))
-		ret = -1;
 	{
-		char *p = path_join(sr->dir, "local.config");
+		char *p = path_join(sr->dir, "local.config"), *q = path_join(sr->dir, "run.sh");
 
 		save(p, cfg);
+		save(q, run);
 		free(p);
+		free(q);
 	}
 	ret = ret < 0 || gwrite(vm, GUEST_WORK "/local.config", cfg, 0644) < 0 ||
 	                      gwrite(vm, GUEST_WORK "/run.sh", run, 0755) < 0 ||
@@ -514,7 +526,7 @@ static int write_guest_files(struct section_run *sr, struct vm *vm)
 }
 
 /* "generic/001" lines of check -n; "[expunged]" ones are excluded by -E. */
-static void parse_listing(const char *out, struct strvec *tests)
+static void parse_listing(const char *out, struct strvec *tests, struct strvec *expunged)
 {
 	struct strvec lines = STRVEC_INIT;
 
@@ -524,9 +536,13 @@ static void parse_listing(const char *out, struct strvec *tests)
 		size_t n = strcspn(l, " \t");
 		const char *slash = strchr(l, '/');
 
-		if (!slash || (size_t)(slash - l) >= n || strstr(l, "[expunged]") ||
-		    strstr(l, " -- "))
+		if (!slash || (size_t)(slash - l) >= n || strstr(l, " -- "))
 			continue;
+		if (strstr(l, "[expunged]")) {
+			l[n] = '\0';
+			sv_push(expunged, l);
+			continue;
+		}
 		if (l[n] && strspn(l + n, " \t") != strlen(l + n))
 			continue;
 		l[n] = '\0';
@@ -538,8 +554,9 @@ static void parse_listing(const char *out, struct strvec *tests)
 static int list_tests(struct section_run *sr, struct vm *vm)
 {
 	const char *argv[] = {"bash", GUEST_WORK "/list.sh", NULL};
+	struct strvec expunged = STRVEC_INIT;
 	char *out = NULL, *p;
-	int rc = grun(vm, 1800, &out, NULL, argv, NULL);
+	int rc = grun(vm, 1800, &out, argv);
 
 	p = path_join(sr->dir, "check-n.out");
 	if (out)
@@ -549,13 +566,31 @@ static int list_tests(struct section_run *sr, struct vm *vm)
 		if (rc > 0)
 			error("[%s] ./check -n failed (exit %d); its output is in %s/check-n.out",
 			      sr->s->name, rc, sr->dir);
-		sr->not_run = xstrdup("./check -n failed");
+		set_not_run(sr, "./check -n failed");
 		free(out);
 		return -1;
 	}
-	parse_listing(out, &sr->todo);
+	parse_listing(out, &sr->todo, &expunged);
 	free(out);
 	sr->listed = true;
+	if (expunged.n) {
+		struct strbuf sb = STRBUF_INIT;
+
+		for (size_t i = 0; i < expunged.n; i++)
+			sb_addf(&sb, "%s\n", expunged.v[i]);
+		p = path_join(sr->dir, "tests-excluded");
+		save(p, sb.buf);
+		free(p);
+		sb_release(&sb);
+		/* Named on the command line, left out by the section: say so. */
+		for (size_t i = 0; sr->o->tests && i < expunged.n; i++)
+			if (sv_contains(sr->o->tests, expunged.v[i]))
+				warn("[%s] %s is in the section's exclusion files and does not run",
+				     sr->s->name, expunged.v[i]);
+		info("[%s] %zu tests excluded by the section's exclusion files (tests-excluded)",
+		     sr->s->name, expunged.n);
+	}
+	sv_clear(&expunged);
 	{
 		struct strbuf sb = STRBUF_INIT;
 
@@ -708,7 +743,7 @@ static int one_boot(struct section_run *sr, int boot)
 		free(keep);
 		info("[%s] boot %d failed before any test; booting once more", sr->s->name, boot);
 		if (vm_start(&cfg, &vm) < 0) {
-			sr->not_run = xstrdup("the VM did not boot, twice");
+			set_not_run(sr, "the VM did not boot, twice");
 			free(boot_dir);
 			return -1;
 		}
@@ -717,23 +752,29 @@ static int one_boot(struct section_run *sr, int boot)
 	sr->accel = xstrdup(vm.accel);
 	info("[%s] boot %d: guest up in %.1f s under %s; TEST_DEV %s, SCRATCH_DEV %s", sr->s->name,
 	     boot, vm.boot_seconds, vm.accel, vm.disks[0].guest_path, vm.disks[1].guest_path);
-	if (prepare_test_fs(sr, &vm) < 0 || write_guest_files(sr, &vm) < 0)
+	if (prepare_test_fs(sr, &vm) < 0)
 		goto out;
+	if (write_guest_files(sr, &vm) < 0) {
+		set_not_run(sr, "check's files could not be written in the guest");
+		goto out;
+	}
 	if (!sr->listed) {
 		if (list_tests(sr, &vm) < 0)
 			goto out;
-		info("[%s] %zu tests to run", sr->s->name, sr->todo.n);
+		info("[%s] %zu test%s to run", sr->s->name, sr->todo.n, sr->todo.n == 1 ? "" : "s");
 		for (size_t i = 0; i < sr->todo.n; i++)
 			sv_push(&sr->next, sr->todo.v[i]);
 		if (o->list_only || !sr->todo.n) {
 			ret = 0;
 			goto out;
 		}
-		if (write_guest_files(sr, &vm) < 0)
+		if (write_guest_files(sr, &vm) < 0) {
+			set_not_run(sr, "check's files could not be written in the guest");
 			goto out;
+		}
 	}
-	if (grun(&vm, 60, NULL, NULL, start, NULL) != 0) {
-		sr->not_run = xstrdup("check did not start");
+	if (grun(&vm, 60, NULL, start) != 0) {
+		set_not_run(sr, "check did not start");
 		goto out;
 	}
 	ret = watch(sr, &vm, boot_dir, boot);
@@ -849,8 +890,7 @@ static int run_section(const struct fstests_run_opts *o, const struct fstests_se
 	    strstr(s->test_mount_options, "nobuffered_iomap")) {
 		sr.drop = "nobuffered_iomap";
 		info("[%s] the kernel lacks the series: mounting without nobuffered_iomap, on "
-		     "ext4's "
-		     "only buffered path (buffer_head)",
+		     "ext4's only buffered path (buffer_head)",
 		     s->name);
 	}
 	for (int boot = 1;; boot++) {
@@ -867,21 +907,29 @@ static int run_section(const struct fstests_run_opts *o, const struct fstests_se
 		if (sr.have.n + sr.crashed.n == before) {
 			error("[%s] boot %d got no test done; %zu tests are left unrun", s->name,
 			      boot, left.n);
+			set_not_run(&sr,
+			            "boot %d was lost before a test ended; %zu tests left unrun",
+			            boot, left.n);
 			break;
 		}
-		info("[%s] going on with the %zu tests left, in a new VM", s->name, left.n);
+		info("[%s] going on with the %zu test%s left, in a new VM", s->name, left.n,
+		     left.n == 1 ? "" : "s");
 		sv_clear(&sr.next);
 		for (size_t i = 0; i < left.n; i++)
 			sv_push(&sr.next, left.v[i]);
 		sv_clear(&left);
 	}
+	sv_clear(&left);
+	if (sr.listed && !o->list_only)
+		remaining(&sr, &left);
 	if (!o->list_only && (sr.parts.n || sr.crashed.n))
 		merge_section(&sr);
 	if (o->list_only && sr.listed) {
 		for (size_t i = 0; i < sr.todo.n; i++)
 			printf("%s\n", sr.todo.v[i]);
+		fflush(stdout);
 	}
-	if (sr.not_run || !sr.listed)
+	if (sr.not_run || !sr.listed || left.n)
 		ret = 1;
 	write_section_meta(&sr, &left);
 	sv_clear(&left);

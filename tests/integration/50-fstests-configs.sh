@@ -13,6 +13,7 @@ rc=0
   --results res --config "$all" > cfg.out 2> cfg.err || rc=$?
 cat cfg.out
 [ "$rc" = 0 ] || { cat cfg.err; fail "--check-configs failed (exit $rc)"; }
+grep -q Sanitizer cfg.err && { cat cfg.err; fail "a sanitizer report"; }
 
 made() {
   grep -q "^$1: mkfs.ext4 .* made $2 (dumpe2fs -h); $3" cfg.out ||

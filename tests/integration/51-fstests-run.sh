@@ -23,6 +23,7 @@ rc=0
 cat run.out
 [ "$rc" = 1 ] || { tail -30 run.err; fail "exit $rc; want 1 (4k-iomap cannot run on this kernel)"; }
 
+grep -q Sanitizer run.err && { cat run.err; fail "a sanitizer report"; }
 grep -Eq '^4k: 8 tests, 2 failures, 2 errors, 1 skipped, [0-9]+ seconds$' run.out || fail "4k summary"
 grep -q '^  Failures: selftest/002 selftest/003$' run.out || fail "failures"
 grep -q '^  Errors: selftest/005 selftest/006$' run.out || fail "errors"
