@@ -94,6 +94,7 @@ struct vm {
 	double boot_seconds;
 	bool qemu_exited;
 	int qemu_status;
+	bool boot_retried; /* a crash in early boot gets one more boot */
 	/* Why the VM failed, one line, when it did. */
 	char *failure;
 };

@@ -657,6 +657,28 @@ int vm_start(const struct vm_config *cfg, struct vm *vm)
 	}
 	vm->accel_reason = why;
 	why = NULL;
+	if (r == VM_KERNEL_FATAL && !vm->boot_retried) {
+		/*
+		 * Under TCG a guest now and then oopses in early boot (an int3 left by
+		 * text patching racing another vCPU).  A crash before the agent is up
+		 * measured nothing: keep its console log and boot once more.
+		 */
+		char *tail = console_tail(&vm->console, 3);
+		char *con = xasprintf("%s/console.log", vm->run_dir);
+		char *kept = xasprintf("%s/console-boot-crash.log", vm->run_dir);
+
+		kill_qemu(vm);
+		rename(con, kept);
+		warn("the guest crashed while booting (kept in %s); booting once more:\n%s", kept,
+		     tail);
+		vm->boot_retried = true;
+		free(tail);
+		free(con);
+		free(kept);
+		tail = xstrdup(vm->accel);
+		r = boot_once(vm, tail, cfg->boot_timeout);
+		free(tail);
+	}
 	if (r != 0) {
 		vm->failure = boot_failure(vm, r);
 		error("boot failed: %s", vm->failure);
