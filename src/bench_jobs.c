@@ -150,7 +150,6 @@ out:
 	json_decref(plan);
 	free(matrix_text);
 	free(jobs_dir);
-	free(r.run_id);
 	runner_free(&r);
 	return ret;
 }
@@ -337,7 +336,6 @@ out:
 	free(g.steps);
 	free(db);
 	free(started);
-	free(r.run_id);
 	runner_free(&r);
 	return ret;
 }

@@ -792,6 +792,7 @@ void runner_free(struct runner *r)
 	json_decref(r->image_meta);
 	if (r->st)
 		store_close(r->st);
+	free(r->run_id);
 	free(r->run_dir);
 	free(r->host);
 	free(r->accel);
