@@ -283,7 +283,8 @@ int bench_run_job(const struct bench_opts *o, const char *job_path, const char *
 	if (job_cells(&r, job, &g) < 0)
 		goto out;
 	r.run_id = xstrdup(jstr(job, "run_id"));
-	r.run_dir = xstrdup(outdir);
+	/* Absolute, so the paths stored with each sample hold wherever collect runs. */
+	r.run_dir = abs_path(outdir);
 	r.host = runner_host_model();
 	gethostname(r.hostname, sizeof(r.hostname) - 1);
 	db = xasprintf("%s/results.db", outdir);
