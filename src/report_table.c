@@ -225,12 +225,14 @@ static void add_note(struct note **notes, size_t *n, const char *word, const cha
  */
 static const char *cell_caveat(const struct report_cell *c)
 {
+	for (size_t i = 1; i < c->nsamples; i++)
+		if (c->samples[i].host && c->samples[0].host &&
+		    strcmp(c->samples[i].host, c->samples[0].host))
+			return "samples came from different host models";
 	for (size_t i = 0; i < c->nsamples; i++) {
 		const struct report_sample *s = &c->samples[i];
 		json_t *others = s->evidence ? json_object_get(s->evidence, "other_lab_vms") : NULL;
 
-		if (s->host && c->samples[0].host && strcmp(s->host, c->samples[0].host))
-			return "samples came from different host models";
 		if (json_integer_value(others) > 0)
 			return "samples were taken while other lab VMs ran on the same host";
 	}

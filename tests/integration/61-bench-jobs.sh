@@ -29,7 +29,9 @@ keys() { q "select meta_json from runs where run_id='$1'" | python3 -c 'import j
 for f in $(q "select json_path from samples where run_id='$job_run'"); do [ -s "$f" ] || fail "collected sample file $f missing"; done
 
 # The report flags a cell whose samples came from two host models, or ran beside other lab VMs.
-q "update samples set host='Another CPU model' where run_id='$job_run' and cell_id like '%write_cache/1M/bh'"
+q "insert into samples select run_id, cell_id, 1, mib_s, bw_bytes, io_bytes, runtime_ms, fio_version, job_path, json_path,
+     evidence_json, ok, failure, overhead_s, 'Another CPU model', accel, created
+   from samples where run_id='$job_run' and cell_id like '%write_cache/1M/bh' and rep=0"
 q "update samples set evidence_json=json_set(evidence_json,'$.other_lab_vms',1) where run_id='$job_run' and cell_id like '%read_ondisk/4k/bh'"
 "$IOLAB" report "$job_run" --format text > flags.out
 grep -q "flagged: samples came from different host models (write cache bh at 1M)" flags.out || { cat flags.out; fail "mixed host models not flagged"; }
