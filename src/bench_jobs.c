@@ -691,22 +691,22 @@ static int run_slurm(const struct bench_opts *o, json_t *plan, const char *plan_
 		char *cpu_arg = xasprintf("--cpus-per-task=%lld", (long long)(cpus > 0 ? cpus : 1));
 		char *mem_arg = xasprintf("--mem=%lldM", (long long)((mem >> 20) + 1024));
 		const char *argv[] = {sbatch,  "--parsable", array, output, name, cpu_arg, mem_arg,
-				      wait ? "--wait" : "--parsable", "sh", script, NULL};
+				      wait ? "--wait" : "--parsable", script, NULL};
 
 		c.argv = argv;
 		c.capture = true;
 		info("submitting %zu jobs as a Slurm array%s", json_array_size(jobs),
 		     wait ? " and waiting for it" : "");
 		ret = run_command(&c);
-		id = c.out.buf ? xstrdup(trim(c.out.buf)) : xstrdup("?");
+		id = xstrdup(c.out.buf ? trim(c.out.buf) : "");
 		free(array);
 		free(output);
 		free(name);
 		free(cpu_arg);
 		free(mem_arg);
 	}
-	if (ret != 0 && !(wait && id && *id)) {
-		error("sbatch failed (exit %d): %s", ret, id);
+	if (ret != 0 && !(wait && *id)) {
+		error("sbatch could not submit the array (exit %d; its message is above)", ret);
 		ret = -1;
 		goto out;
 	}
