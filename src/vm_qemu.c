@@ -277,7 +277,14 @@ static void build_argv(struct vm *vm, const char *accel, struct strvec *a)
 
 	sv_push(a, QEMU);
 	sv_push(a, "-machine");
-	sv_pushf(a, "q35,accel=%s%s", accel, pmem ? ",nvdimm=on" : "");
+	sv_pushf(a, "q35%s", pmem ? ",nvdimm=on" : "");
+	sv_push(a, "-accel");
+	/*
+	 * Multi-threaded TCG lets one vCPU run stale code while another patches
+	 * kernel text (static keys, tracepoints: "Oops: int3" in __schedule);
+	 * one TCG thread for all vCPUs keeps cross-modified code coherent.
+	 */
+	sv_push(a, !strcmp(accel, "tcg") ? "tcg,thread=single" : accel);
 	sv_push(a, "-cpu");
 	sv_push(a, !strcmp(accel, "kvm") ? "host" : "max");
 	sv_push(a, "-smp");
