@@ -879,11 +879,11 @@ int bench_run(const struct bench_opts *o, char **run_id)
 	json_t *meta;
 	int ret = -1;
 
+	if (matrix_load(o->matrix, &r.m) < 0)
+		return -1;
 	r.tty = isatty(STDERR_FILENO);
 	r.host = runner_host_model();
 	gethostname(r.hostname, sizeof(r.hostname) - 1);
-	if (matrix_load(o->matrix, &r.m) < 0)
-		return -1;
 	if (runner_load(&r) < 0)
 		goto out;
 	if (open_run(&r) < 0)
