@@ -85,7 +85,7 @@ test:
 	@tests/run-tests $(SAN_UNIT_TESTS)
 
 kernel: deps all
-	$(BUILD)/iolab kernel build --series $(SERIES)
+	$(BUILD)/iolab kernel build --series $(SERIES) --allow-missing-series
 
 image: deps all
 	$(BUILD)/iolab image build

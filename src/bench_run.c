@@ -938,6 +938,18 @@ int bench_run(const struct bench_opts *o, char **run_id)
 	progress_end(&r);
 	runner_finish_cells(&r);
 	store_set_run_status(r.st, r.run_id, r.failed ? "done-with-failures" : "done");
+	{
+		/* run.json was written before the first boot settled the accelerator. */
+		char *p = xasprintf("%s/run.json", r.run_dir);
+		json_t *rj = json_load_file(p, 0, NULL);
+
+		if (rj && r.accel) {
+			json_object_set_new(json_object_get(rj, "vm"), "accel", json_string(r.accel));
+			json_dump_file(rj, p, JSON_INDENT(2) | JSON_SORT_KEYS);
+		}
+		json_decref(rj);
+		free(p);
+	}
 	printf("run %s: %zu samples taken (%zu already stored), %zu failed, %.0f s; results in %s "
 	       "and %s\n",
 	       r.run_id, r.taken, r.done - r.taken, r.failed, now_seconds() - r.t0, r.run_dir,

@@ -939,18 +939,14 @@ static int run_section(const struct fstests_run_opts *o, const struct fstests_se
 
 static char *new_run_dir(const char *results)
 {
-	char stamp[32];
-	time_t t = time(NULL);
-	struct tm tm;
-	char *dir;
+	char *stamp = stamp_now();
+	char *dir = xasprintf("%s/%s", results, stamp);
 
-	localtime_r(&t, &tm);
-	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
-	dir = xasprintf("%s/%s", results, stamp);
 	if (path_exists(dir)) {
 		free(dir);
 		dir = xasprintf("%s/%s-%ld", results, stamp, (long)getpid());
 	}
+	free(stamp);
 	return dir;
 }
 

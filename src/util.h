@@ -99,6 +99,8 @@ int sha256_file_hex(const char *path, char out[65]);
 void sha256_hex(const void *data, size_t len, char out[65]);
 
 double now_seconds(void);
+/* Local "20261121-201503", for directory names a person sorts by eye. */
+char *stamp_now(void);
 /* UTC "2026-11-21T20:15:03Z". */
 char *iso_time_now(void);
 

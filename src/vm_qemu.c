@@ -524,14 +524,10 @@ static char *boot_failure(struct vm *vm, int r)
 
 static char *new_run_dir(void)
 {
-	char stamp[32];
-	time_t t = time(NULL);
-	struct tm tm;
-	char *dir;
+	char *stamp = stamp_now();
+	char *dir = xasprintf("results/vm/%s-%ld", stamp, (long)getpid());
 
-	localtime_r(&t, &tm);
-	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
-	dir = xasprintf("results/vm/%s-%ld", stamp, (long)getpid());
+	free(stamp);
 	return dir;
 }
 
