@@ -118,8 +118,14 @@ int apt_update(struct apt *apt, int force)
 	char *stamp = path_join(apt->dir, "updated");
 	struct stat st;
 	struct strvec argv = STRVEC_INIT;
-	int ret = 0;
+	int ret = 0, lock;
 
+	if (!force && stat(stamp, &st) == 0 && time(NULL) - st.st_mtime < 24 * 3600) {
+		free(stamp);
+		return 0;
+	}
+	/* Two labs refreshing the same lists at once break each other's partial/ files. */
+	lock = cache_lock("apt-update");
 	if (!force && stat(stamp, &st) == 0 && time(NULL) - st.st_mtime < 24 * 3600)
 		goto out;
 	info("refreshing the lab's private package lists (%s)", mirror());
@@ -134,6 +140,8 @@ int apt_update(struct apt *apt, int force)
 	}
 	write_str(stamp, "");
 out:
+	if (lock >= 0)
+		close(lock);
 	sv_clear(&argv);
 	free(stamp);
 	return ret;
