@@ -17,9 +17,12 @@ struct ksource {
 	char *identity; /* exact identity: package=version, git HEAD (+dirty hash), tarball sha */
 	char *location; /* stable name of the place (package name, absolute path) */
 	char *tree;     /* the pristine tree, read-only from here on */
+	char *base;     /* what it is, as series name their bases: "7.3.4", "v7.3-rc4", "next-20260122" */
 };
 int ksource_resolve(const char *spec, struct ksource *src);
 void ksource_free(struct ksource *src);
+/* The base a tree's Makefile (and localversion-next) says it is; caller frees. */
+char *tree_base(const char *tree);
 
 /* ---- series: kernel-patches/<name>/series.ini ---- */
 struct series_version {
@@ -29,6 +32,7 @@ struct series_version {
 	char *base;       /* kernel it applies to */
 	char *date;
 	char *source; /* where the Message-ID was confirmed */
+	char *ports;  /* bases it was ported onto, space-separated ("7.3.4"), may be NULL */
 	int patches;
 };
 
@@ -49,6 +53,33 @@ void series_free(struct series *s);
 const struct series_version *series_find_version(const struct series *s, const char *v);
 /* The directory kernel-patches/ of this checkout (next to the binary, or $IOLAB_PATCHES). */
 char *series_root(void);
+/* The user's patch store ($IOLAB_PATCH_STORE, set by --patch-store), or NULL. */
+char *patch_store(void);
+
+/*
+ * The version (and port) of a series that fits a tree's base, and where its
+ * patches are: a drop-in beside series.ini, the patch store, or b4 (online).
+ */
+struct series_pick {
+	struct series s;
+	const struct series_version *v;
+	char *port;         /* "7.3.4" when the patches are a port of v, else NULL */
+	char *applies_to;   /* the base the picked patches were made for, may be NULL */
+	char *patches_path; /* where they are; NULL when none could be obtained */
+	char *origin;       /* "drop-in", "patch store" or "b4" */
+	char *port_notes;   /* the port's PORT.md, or NULL */
+	char *missing;      /* why patches_path is NULL, one line */
+};
+/*
+ * spec is "name", "name@v2" or "name@v2-on-7.3.4".  Unpinned: the newest
+ * version that fits base and can be obtained.  Returns -1 after one error
+ * line for a bad spec or a pinned version that does not fit base; a fitting
+ * version whose patches are nowhere returns 0 with patches_path NULL.
+ */
+int series_pick(const char *spec, const char *base, struct series_pick *p);
+void series_pick_free(struct series_pick *p);
+/* "name@v2" or "name@v2-on-7.3.4"; caller frees. */
+char *series_pick_id(const struct series_pick *p);
 
 /* ---- patches: a list of mails or diffs, applied in order ---- */
 struct patch {
@@ -70,6 +101,9 @@ void patches_free(struct patch_list *pl);
  * log receives patch(1)'s output.
  */
 int patches_apply(const struct patch_list *pl, const char *tree, const char *log);
+/* Applies the list to copies of the files it touches, under scratch. */
+int patches_check(const struct patch_list *pl, const char *tree, const char *scratch,
+                  const char *log);
 
 /* ---- config: tinyconfig + fragments, verified ---- */
 struct kconfig_sym {

@@ -122,155 +122,6 @@ json_t *kernel_meta(const char *key_or_path)
 
 /* ---- the series: local mbox or directory, else b4 ---- */
 
-struct series_pick {
-	struct series s;
-	const struct series_version *v;
-	char *patches_path; /* where the version's patches are, or NULL */
-};
-
-static char *local_series_patches(const struct series *s, const char *version)
-{
-	DIR *d = opendir(s->dir);
-	struct dirent *de;
-	char *found = NULL;
-
-	while (d && (de = readdir(d)) && !found) {
-		const char *n = de->d_name;
-		char *full;
-
-		if (!starts_with(n, version))
-			continue;
-		/* "v7" must not match "v70". */
-		if (n[strlen(version)] >= '0' && n[strlen(version)] <= '9')
-			continue;
-		full = path_join(s->dir, n);
-		if (is_dir(full) || ends_with(n, ".mbx") || ends_with(n, ".mbox") ||
-		    ends_with(n, ".patch"))
-			found = full;
-		else
-			free(full);
-	}
-	if (d)
-		closedir(d);
-	return found;
-}
-
-/* b4 writes one .mbx per series into outdir; online only. */
-static char *b4_fetch(const struct series *s, const struct series_version *v)
-{
-	char *b4 = which("b4");
-	char *outdir, *log, *found = NULL;
-	struct child c = {0};
-
-	if (!b4)
-		return NULL;
-	outdir = cache_dir("series/%s/%s", s->name, v->name);
-	log = path_join(outdir, "b4.log");
-	{
-		/* Offline machines: one failed try an hour is enough. */
-		char *failed = path_join(outdir, "b4-failed");
-		struct stat st;
-		bool recent = stat(failed, &st) == 0 && time(NULL) - st.st_mtime < 3600;
-
-		if (recent) {
-			info("b4 could not fetch %s within the last hour (%s); not trying again "
-			     "yet",
-			     v->message_id, log);
-			free(failed);
-			free(b4);
-			free(outdir);
-			free(log);
-			return NULL;
-		}
-		free(failed);
-	}
-	{
-		const char *argv[] = {b4, "-q", "am", "-o", outdir, v->message_id, NULL};
-
-		c.argv = argv;
-		c.log_path = log;
-		c.timeout_sec = 120;
-		info("fetching %s %s with b4 (%s)", s->name, v->name, v->message_id);
-		if (run_command(&c) == 0) {
-			DIR *d = opendir(outdir);
-			struct dirent *de;
-
-			while (d && (de = readdir(d)))
-				if (ends_with(de->d_name, ".mbx") &&
-				    !strstr(de->d_name, ".cover")) {
-					free(found);
-					found = path_join(outdir, de->d_name);
-				}
-			if (d)
-				closedir(d);
-		}
-	}
-	if (!found) {
-		char *failed = path_join(outdir, "b4-failed");
-
-		write_str(failed, "");
-		free(failed);
-	}
-	sb_release(&c.out);
-	free(b4);
-	free(outdir);
-	free(log);
-	return found;
-}
-
-static int pick_series(const char *spec, struct series_pick *p)
-{
-	char *name = xstrdup(spec), *at = strchr(name, '@');
-	char *root = series_root(), *dir = NULL;
-	const char *version;
-	int ret = -1;
-
-	memset(p, 0, sizeof(*p));
-	if (at)
-		*at++ = '\0';
-	if (!root) {
-		error("cannot find kernel-patches/ (set IOLAB_HOME to the iolab checkout)");
-		goto out;
-	}
-	dir = path_join(root, name);
-	if (!is_dir(dir)) {
-		error("unknown series '%s': no %s (see kernel-patches/ for the known ones)", name,
-		      dir);
-		goto out;
-	}
-	if (series_load(dir, &p->s) < 0)
-		goto out;
-	version = at                     ? at
-	          : p->s.default_version ? p->s.default_version
-	                                 : p->s.versions[p->s.nversions - 1].name;
-	p->v = series_find_version(&p->s, version);
-	if (!p->v) {
-		struct strbuf known = STRBUF_INIT;
-
-		for (size_t i = 0; i < p->s.nversions; i++)
-			sb_addf(&known, "%s%s", i ? ", " : "", p->s.versions[i].name);
-		error("series %s has no version %s (known: %s)", name, version, known.buf);
-		sb_release(&known);
-		goto out;
-	}
-	p->patches_path = local_series_patches(&p->s, p->v->name);
-	if (!p->patches_path)
-		p->patches_path = b4_fetch(&p->s, p->v);
-	ret = 0;
-out:
-	free(name);
-	free(root);
-	free(dir);
-	return ret;
-}
-
-static void free_pick(struct series_pick *p)
-{
-	if (p->s.name)
-		series_free(&p->s);
-	free(p->patches_path);
-}
-
 /* ---- the build itself ---- */
 
 static char *compiler_version(void)
@@ -334,6 +185,7 @@ struct kbuild {
 	char key[65];
 	char slot[65];
 	char *kdir, *bdir, *srctree, *log, *patch_log;
+	char *config; /* the verified .config, made in a scratch directory */
 	double t0;
 };
 
@@ -467,6 +319,28 @@ static bool tree_has(const char *tree, const char *file, const char *needle)
 	return has;
 }
 
+/* What a reader of a figure needs to trace the patches to their origin. */
+static json_t *series_json(const struct kbuild *b)
+{
+	const struct series_pick *p = &b->pick;
+	json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s*, s:s*, s:s*, s:s*, s:s, s:s}",
+	                      "name", p->s.name, "version", p->v->name, "title", p->s.title,
+	                      "message_id", p->v->message_id, "enable_option",
+	                      p->s.enable_option, "disable_option", p->s.disable_option,
+	                      "evidence_events", p->s.evidence_events, "base", p->v->base,
+	                      "port", p->port, "applies_to", p->applies_to, "origin", p->origin,
+	                      "path", p->patches_path);
+
+	if (p->port_notes) {
+		char sha[65];
+
+		sha256_file_hex(p->port_notes, sha);
+		json_object_set_new(j, "port_notes",
+		                    json_pack("{s:s, s:s}", "file", p->port_notes, "sha256", sha));
+	}
+	return j;
+}
+
 static int store(struct kbuild *b)
 {
 	char *tmp = xasprintf("%s.tmp", b->kdir);
@@ -512,14 +386,7 @@ static int store(struct kbuild *b)
 	                 "key", b->key, "release", release, "created", now, "build_seconds",
 	                 now_seconds() - b->t0, "source", "spec", b->src.spec, "kind", b->src.kind,
 	                 "identity", b->src.identity, "location", b->src.location, "series",
-	                 b->have_series
-	                         ? json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s*}", "name",
-	                                     b->pick.s.name, "version", b->pick.v->name, "title",
-	                                     b->pick.s.title, "message_id", b->pick.v->message_id,
-	                                     "enable_option", b->pick.s.enable_option,
-	                                     "disable_option", b->pick.s.disable_option,
-	                                     "evidence_events", b->pick.s.evidence_events)
-	                         : json_null(),
+	                 b->have_series ? series_json(b) 	                         : json_null(),
 	                 "patches", patches_json(&b->patches), "config_sha256", config_sha,
 	                 "fragments", fragments_json(&b->fragments), "compiler", b->compiler,
 	                 "ccache", path_exists("/usr/bin/ccache"), "features", "buffered_iomap",
@@ -557,18 +424,18 @@ out:
 	return ret;
 }
 
-static void slot_of(struct kbuild *b)
+/*
+ * One object tree per source location and resulting .config: builds that
+ * differ only by patches share it, so a patched kernel after the unpatched
+ * one recompiles what the patches touch.  Hashing the .config rather than
+ * the fragment files lets two fragment sets that mean the same thing share.
+ */
+static void slot_of(struct kbuild *b, const char *config_sha)
 {
 	struct hasher *h = hasher_new();
 
 	hasher_field(h, "location", b->src.location);
-	hasher_field(h, "patched", b->patches.n ? "yes" : "no");
-	for (size_t i = 0; i < b->fragments.n; i++) {
-		char sha[65];
-
-		sha256_file_hex(b->fragments.v[i], sha);
-		hasher_field(h, "fragment", sha);
-	}
+	hasher_field(h, "config", config_sha);
 	hasher_final(h, b->slot);
 }
 
@@ -579,11 +446,12 @@ static int gather_inputs(struct kbuild *b)
 	if (ksource_resolve(o->source ? o->source : KERNEL_DEFAULT_SOURCE, &b->src) < 0)
 		return -1;
 	if (o->series) {
-		if (pick_series(o->series, &b->pick) < 0)
+		if (series_pick(o->series, b->src.base, &b->pick) < 0)
 			return -1;
 		if (b->pick.patches_path) {
-			char *split =
-			        cache_dir("series/%s/%s/split", b->pick.s.name, b->pick.v->name);
+			char *split = cache_dir("series/%s/%s%s%s/split", b->pick.s.name,
+			                        b->pick.v->name, b->pick.port ? "-on-" : "",
+			                        b->pick.port ? b->pick.port : "");
 
 			rm_rf(split);
 			if (patches_load(b->pick.patches_path, split, &b->patches) < 0) {
@@ -593,15 +461,16 @@ static int gather_inputs(struct kbuild *b)
 			free(split);
 			b->have_series = true;
 		} else if (o->no_series_ok) {
-			warn("series %s %s is not available here (no mbox in %s, and b4 could not "
-			     "fetch %s): building WITHOUT it, so the kernel has no %s",
-			     b->pick.s.name, b->pick.v->name, b->pick.s.dir, b->pick.v->message_id,
-			     b->pick.s.enable_option);
+			warn("%s: building WITHOUT the series, so the kernel has no %s. To supply "
+			     "it: drop its patches in %s/ as <version>.mbx or "
+			     "<version>-on-<base>/, point --patch-store (IOLAB_PATCH_STORE) at a "
+			     "store holding %s/, or build online so b4 can fetch it",
+			     b->pick.missing, b->pick.s.enable_option, b->pick.s.dir, b->pick.s.name);
 		} else {
-			return error("series %s %s is not available: put its mbox in %s as %s.mbx "
-			             "(b4 am %s), or build online so b4 can fetch it",
-			             b->pick.s.name, b->pick.v->name, b->pick.s.dir,
-			             b->pick.v->name, b->pick.v->message_id);
+			return error("%s: drop its patches in %s/ (<version>.mbx or "
+			             "<version>-on-<base>/), use --patch-store DIR, or build online "
+			             "for b4",
+			             b->pick.missing, b->pick.s.dir);
 		}
 	}
 	for (size_t i = 0; i < o->patches.n; i++) {
@@ -629,7 +498,7 @@ static int gather_inputs(struct kbuild *b)
 static void kbuild_free(struct kbuild *b)
 {
 	ksource_free(&b->src);
-	free_pick(&b->pick);
+	series_pick_free(&b->pick);
 	patches_free(&b->patches);
 	sv_clear(&b->fragments);
 	free(b->compiler);
@@ -638,6 +507,99 @@ static void kbuild_free(struct kbuild *b)
 	free(b->srctree);
 	free(b->log);
 	free(b->patch_log);
+	if (b->config)
+		unlink(b->config);
+	free(b->config);
+}
+
+/*
+ * A patch that does not apply is found without the build lock, on a copy of
+ * only the files the patches touch, so the refusal never waits for a build.
+ */
+static int check_patches(struct kbuild *b)
+{
+	char *scratch = cache_dir("scratch/patch-check-%ld", (long)getpid());
+	char *logs = cache_dir("logs");
+	char *log = xasprintf("%s/patch-check-%ld.log", logs, (long)getpid());
+	int ret;
+
+	ret = patches_check(&b->patches, b->src.tree, scratch, log);
+	if (ret == 0)
+		unlink(log);
+	rm_rf(scratch);
+	free(scratch);
+	free(logs);
+	free(log);
+	return ret;
+}
+
+/*
+ * The configuration is made on the pristine tree in a scratch directory
+ * (kconfig writes nothing into a tree built with O=), before the slot is
+ * known: the slot is named by the .config it produces.
+ */
+static int configure_scratch(struct kbuild *b)
+{
+	char *dir = cache_dir("scratch/config-%ld", (long)getpid());
+	char *dotconfig = path_join(dir, ".config");
+	char sha[65];
+	int ret = -1;
+
+	rm_rf(dir);
+	mkdir_p(dir);
+	b->bdir = dir;
+	b->srctree = xstrdup(b->src.tree);
+	b->log = path_join(dir, "config.log");
+	if (configure(b) < 0) {
+		char *keep = cache_dir("logs"), *to = path_join(keep, "config.log");
+
+		copy_file(b->log, to);
+		error("the kernel configuration failed; its log is %s", to);
+		free(keep);
+		free(to);
+		goto out;
+	}
+	{
+		char *root = cache_dir("scratch");
+
+		b->config = xasprintf("%s/config-%ld.config", root, (long)getpid());
+		free(root);
+	}
+	if (copy_file(dotconfig, b->config) < 0 || sha256_file_hex(b->config, sha) < 0) {
+		error("cannot keep the .config made in %s", dir);
+		goto out;
+	}
+	slot_of(b, sha);
+	ret = 0;
+out:
+	rm_rf(dir);
+	free(dir);
+	free(dotconfig);
+	free(b->srctree);
+	free(b->log);
+	b->bdir = b->srctree = b->log = NULL;
+	return ret;
+}
+
+/*
+ * Copied only when it differs: an unchanged .config must leave the object
+ * tree's configuration untouched, or make would recompile what it covers.
+ */
+static int install_config(struct kbuild *b)
+{
+	char *dst = path_join(b->bdir, ".config");
+	char a[65], c[65];
+	int ret = 0;
+
+	if (!path_exists(dst) || sha256_file_hex(dst, a) < 0 || sha256_file_hex(b->config, c) < 0 ||
+	    strcmp(a, c) != 0)
+		ret = copy_file(b->config, dst);
+	if (ret < 0)
+		error("cannot install the kernel config into %s", b->bdir);
+	free(dst);
+	if (ret == 0)
+		ret = make_step(b, "olddefconfig", "olddefconfig", 1);
+	return ret;
 }
 
 int kernel_build(const struct kernel_opts *o, char **key)
@@ -645,13 +607,14 @@ int kernel_build(const struct kernel_opts *o, char **key)
 	struct kbuild b = {.o = o, .t0 = now_seconds()};
 	struct kernel_inputs in = {0};
 	char *series_id = NULL, *meta = NULL, *root = NULL;
+	char *lockname = NULL;
 	int lock = -1, ret = -1;
 	long jobs = o->jobs > 0 ? o->jobs : sysconf(_SC_NPROCESSORS_ONLN);
 
 	if (gather_inputs(&b) < 0)
 		goto out;
 	if (b.have_series)
-		series_id = xasprintf("%s@%s", b.pick.s.name, b.pick.v->name);
+		series_id = series_pick_id(&b.pick);
 	in.source_identity = b.src.identity;
 	in.patches = &b.patches;
 	in.fragments = &b.fragments;
@@ -666,26 +629,28 @@ int kernel_build(const struct kernel_opts *o, char **key)
 		ret = 0;
 		goto out;
 	}
-	lock = cache_lock("kernel-build");
-	slot_of(&b);
+	if (b.patches.n && check_patches(&b) < 0)
+		goto out;
+	if (configure_scratch(&b) < 0)
+		goto out;
+	/* The lock covers one object tree: other slots and cache hits go on. */
+	lockname = xasprintf("kernel-build-%.16s", b.slot);
+	lock = cache_lock(lockname);
 	b.bdir = cache_dir("build/%.16s", b.slot);
 	b.log = xasprintf("%s/build.log", b.bdir);
 	unlink(b.log);
-	info("kernel %.12s: building from %s%s%s (log: %s)", b.key, b.src.identity,
-	     series_id ? " + " : "", series_id ? series_id : "", b.log);
+	info("kernel %.12s: building from %s%s%s in slot %.16s (log: %s)", b.key, b.src.identity,
+	     series_id ? " + " : "", series_id ? series_id : "", b.slot, b.log);
+	b.srctree = cache_dir("work/%.16s", b.slot);
+	b.patch_log = path_join(b.bdir, "patches.log");
+	if (prepare_worktree(b.src.tree, b.srctree, b.log) < 0)
+		goto out;
 	if (b.patches.n) {
-		b.srctree = cache_dir("work/%.16s", b.slot);
-		b.patch_log = path_join(b.bdir, "patches.log");
-		info("kernel: preparing a private copy of the tree for %zu patches", b.patches.n);
-		if (prepare_worktree(b.src.tree, b.srctree, b.log) < 0)
-			goto out;
 		info("kernel: applying %zu patches", b.patches.n);
 		if (patches_apply(&b.patches, b.srctree, b.patch_log) < 0)
 			goto out;
-	} else {
-		b.srctree = xstrdup(b.src.tree);
 	}
-	if (configure(&b) < 0)
+	if (install_config(&b) < 0)
 		goto out;
 	if (make_step(&b, "compiling bzImage", "bzImage", jobs) < 0)
 		goto out;
@@ -699,6 +664,7 @@ out:
 	if (lock >= 0)
 		close(lock);
 	kbuild_free(&b);
+	free(lockname);
 	free(series_id);
 	free(meta);
 	free(root);

@@ -262,3 +262,58 @@ int patches_apply(const struct patch_list *pl, const char *tree, const char *log
 	sb_release(&all);
 	return ret;
 }
+
+/* The tree-relative paths a patch names in its ---/+++ headers. */
+static void touched_files(const char *text, struct strvec *out)
+{
+	for (const char *l = text; l && *l;) {
+		const char *eol = strchr(l, '\n');
+
+		if (starts_with(l, "--- ") || starts_with(l, "+++ ")) {
+			const char *p = l + 4;
+			size_t n = strcspn(p, "\t\n");
+			const char *slash = memchr(p, '/', n);
+
+			if (slash && !starts_with(p, "/dev/null")) {
+				char *f = xstrndup(slash + 1, n - (size_t)(slash + 1 - p));
+
+				if (!sv_contains(out, f))
+					sv_push(out, f);
+				free(f);
+			}
+		}
+		l = eol ? eol + 1 : NULL;
+	}
+}
+
+int patches_check(const struct patch_list *pl, const char *tree, const char *scratch,
+                  const char *log)
+{
+	struct strvec files = STRVEC_INIT;
+	int ret;
+
+	rm_rf(scratch);
+	mkdir_p(scratch);
+	for (size_t i = 0; i < pl->n; i++) {
+		char *text = read_file(pl->v[i].path, NULL);
+
+		if (text)
+			touched_files(text, &files);
+		free(text);
+	}
+	for (size_t i = 0; i < files.n; i++) {
+		char *from = path_join(tree, files.v[i]), *to = path_join(scratch, files.v[i]);
+		char *dir = xstrdup(to);
+
+		*strrchr(dir, '/') = '\0';
+		mkdir_p(dir);
+		if (path_exists(from))
+			copy_file(from, to);
+		free(from);
+		free(to);
+		free(dir);
+	}
+	ret = patches_apply(pl, scratch, log);
+	sv_clear(&files);
+	return ret;
+}

@@ -24,6 +24,7 @@ void ksource_free(struct ksource *src)
 	free(src->identity);
 	free(src->location);
 	free(src->tree);
+	free(src->base);
 	memset(src, 0, sizeof(*src));
 }
 
@@ -287,7 +288,71 @@ int ksource_resolve(const char *spec, struct ksource *src)
 		            ".tar.xz/.tar.gz tarball",
 		            spec);
 	}
+	if (ret == 0)
+		src->base = tree_base(src->tree);
 	if (ret < 0)
 		ksource_free(src);
 	return ret;
+}
+
+static char *makefile_var(const char *text, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (const char *l = text; l && *l;) {
+		const char *eol = strchr(l, '\n');
+
+		if (!strncmp(l, name, n)) {
+			const char *v = l + n;
+
+			v += strspn(v, " \t");
+			if (*v == '=') {
+				v++;
+				v += strspn(v, " \t");
+				return xstrndup(v, eol ? (size_t)(eol - v) : strlen(v));
+			}
+		}
+		l = eol ? eol + 1 : NULL;
+	}
+	return xstrdup("");
+}
+
+/*
+ * Releases are named as their Makefile says ("7.3.4"; "v7.3-rc4" for a
+ * release candidate, as a series' base line writes it); a linux-next tree
+ * is named by its localversion-next ("next-20260122").
+ */
+char *tree_base(const char *tree)
+{
+	char *mk = path_join(tree, "Makefile"), *nextf = path_join(tree, "localversion-next");
+	char *text = read_file(mk, NULL), *next = read_file(nextf, NULL), *out;
+	char *ver, *patch, *sub, *extra;
+
+	free(mk);
+	free(nextf);
+	if (next && starts_with(trim(next), "-next-")) {
+		out = xstrdup(trim(next) + 1);
+		free(next);
+		free(text);
+		return out;
+	}
+	free(next);
+	if (!text)
+		return xstrdup("unknown");
+	ver = makefile_var(text, "VERSION");
+	patch = makefile_var(text, "PATCHLEVEL");
+	sub = makefile_var(text, "SUBLEVEL");
+	extra = makefile_var(text, "EXTRAVERSION");
+	if (*extra)
+		out = xasprintf("v%s.%s%s", ver, patch, trim(extra));
+	else if (*sub && strcmp(sub, "0"))
+		out = xasprintf("%s.%s.%s", ver, patch, sub);
+	else
+		out = xasprintf("v%s.%s", ver, patch);
+	free(ver);
+	free(patch);
+	free(sub);
+	free(extra);
+	free(text);
+	return out;
 }

@@ -29,13 +29,16 @@ static const struct command commands[] = {
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: iolab [--cache DIR] [--quiet] <command> [options]\n\n"
+	fprintf(f, "usage: iolab [--cache DIR] [--patch-store DIR] [--quiet] <command> [options]\n\n"
 	           "A QEMU lab for Linux file-system I/O paths (first subject: ext4 buffered "
 	           "I/O through iomap).\n\ncommands:\n");
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
 		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
 	fprintf(f, "\n'iolab <command> --help' says more about each.\n"
-	           "The cache lives in --cache DIR, $IOLAB_CACHE, or $XDG_CACHE_HOME/iolab.\n");
+	           "The cache lives in --cache DIR, $IOLAB_CACHE, or $XDG_CACHE_HOME/iolab.\n"
+	           "Series patches are found beside kernel-patches/<series>/series.ini, in the\n"
+	           "patch store (--patch-store DIR or $IOLAB_PATCH_STORE: <series>/<version>.mbx,\n"
+	           "<series>/<version>-on-<base>/), or fetched with b4 when online.\n");
 }
 
 int run_subcmd(const char *cmd, const struct subcmd *table, int argc, char **argv)
@@ -69,6 +72,11 @@ int main(int argc, char **argv)
 			cache_set_root(argv[++i]);
 		} else if (starts_with(argv[i], "--cache=")) {
 			cache_set_root(argv[i] + strlen("--cache="));
+		} else if (!strcmp(argv[i], "--patch-store") && i + 1 < argc) {
+			/* The environment carries it to every process the lab starts. */
+			setenv("IOLAB_PATCH_STORE", argv[++i], 1);
+		} else if (starts_with(argv[i], "--patch-store=")) {
+			setenv("IOLAB_PATCH_STORE", argv[i] + strlen("--patch-store="), 1);
 		} else {
 			error("unknown option '%s'; 'iolab --help' lists the options", argv[i]);
 			return 2;
