@@ -40,11 +40,78 @@ int64_t evidence_buffered_iomap_events(json_t *trace_counts)
 	json_object_foreach(by, name, v)
 	{
 		/* ext4 sends direct I/O through iomap on either path: it proves nothing. */
-		if (strstr(name, "iomap_dio"))
+		if (!starts_with(name, "iomap_") || strstr(name, "iomap_dio"))
 			continue;
 		n += json_integer_value(v);
 	}
 	return n;
+}
+
+int64_t evidence_own_events(json_t *trace_counts)
+{
+	json_t *by = json_object_get(trace_counts, "by_event");
+	const char *name;
+	json_t *v;
+	int64_t n = 0;
+
+	json_object_foreach(by, name, v) n +=
+	        starts_with(name, "iomap_") ? 0 : json_integer_value(v);
+	return n;
+}
+
+/* A feature switched on in mkfs arguments: "inline_data", not "^inline_data". */
+static bool has_feature(const char *mkfs, const char *feature)
+{
+	size_t n = strlen(feature);
+
+	for (const char *p = mkfs; p && (p = strstr(p, feature)); p += n) {
+		char after = p[n];
+
+		if ((p == mkfs || p[-1] != '^') && (after == '\0' || after == ',' || after == ' '))
+			return true;
+	}
+	return false;
+}
+
+const char *evidence_fallback_reason(const char *mkfs, const char *mount)
+{
+	/* The series' ext4_enable_buffered_iomap() keeps these on buffer_head. */
+	if (has_feature(mkfs, "inline_data"))
+		return "inline_data";
+	if (has_feature(mkfs, "verity"))
+		return "verity";
+	if (has_feature(mkfs, "encrypt"))
+		return "encrypt";
+	if (mkfs && (strstr(mkfs, "^extent") || strstr(mkfs, "-t ext3") || strstr(mkfs, "-t ext2")))
+		return "no extents";
+	if (mount && strstr(mount, "data=journal"))
+		return "data=journal";
+	return NULL;
+}
+
+char *evidence_check_probe(json_t *evidence, bool want_iomap, json_t *trace_counts,
+                           bool own_expected, const char *fallback_reason)
+{
+	int64_t own = evidence_own_events(trace_counts);
+	char *why = evidence_check_trace(evidence, want_iomap, trace_counts);
+
+	json_object_set_new(evidence, "own_events", json_integer(own));
+	if (!trace_counts || !json_is_object(json_object_get(trace_counts, "by_event")))
+		return why;
+	if (want_iomap && evidence_buffered_iomap_events(trace_counts) == 0 && own == 0) {
+		free(why);
+		json_object_set_new(evidence, "fell_back", json_true());
+		return xasprintf("%s (%s)", EVIDENCE_FALLBACK,
+		                 fallback_reason ? fallback_reason : "reason unknown");
+	}
+	if (!why && want_iomap && own_expected && own == 0)
+		return xstrdup("iomap's tracepoints fired but none of the series' own ext4 iomap "
+		               "tracepoints did");
+	if (!why && !want_iomap && own > 0)
+		return xasprintf("%lld of the series' ext4 iomap tracepoints fired on a "
+		                 "buffer_head cell",
+		                 (long long)own);
+	return why;
 }
 
 char *evidence_check_trace(json_t *evidence, bool want_iomap, json_t *trace_counts)

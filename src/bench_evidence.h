@@ -25,6 +25,20 @@ char *evidence_check_path(json_t *evidence, bool want_iomap, const char *effecti
 /* Tracepoint hits of iomap's buffered I/O (direct I/O excluded) in a trace_stop reply. */
 int64_t evidence_buffered_iomap_events(json_t *trace_counts);
 char *evidence_check_trace(json_t *evidence, bool want_iomap, json_t *trace_counts);
+/* Hits of anything else traced: the series' own ext4 tracepoints. */
+int64_t evidence_own_events(json_t *trace_counts);
+
+/* How a cell that asked for iomap but ran on buffer_head is reported. */
+#define EVIDENCE_FALLBACK "fell back to buffer_head"
+/* Why an fs config keeps files on buffer_head whatever the mount asks, or NULL. */
+const char *evidence_fallback_reason(const char *mkfs, const char *mount);
+/*
+ * The path probe's verdict: iomap cells need iomap's buffered tracepoints
+ * and (own_expected) the series' own; buffer_head cells neither.  An iomap
+ * cell with none of them fell back: "fell back to buffer_head (reason)".
+ */
+char *evidence_check_probe(json_t *evidence, bool want_iomap, json_t *trace_counts,
+                           bool own_expected, const char *fallback_reason);
 /* before/after in KiB of the page cache ("Cached"), file size in bytes. */
 char *evidence_check_uncached(json_t *evidence, int64_t before_kb, int64_t after_kb,
                               int64_t file_size);

@@ -690,8 +690,9 @@ static int run_slurm(const struct bench_opts *o, json_t *plan, const char *plan_
 		/* What one task's VM needs, so Slurm packs tasks the way the host can hold them. */
 		char *cpu_arg = xasprintf("--cpus-per-task=%lld", (long long)(cpus > 0 ? cpus : 1));
 		char *mem_arg = xasprintf("--mem=%lldM", (long long)((mem >> 20) + 1024));
-		const char *argv[] = {sbatch,  "--parsable", array, output, name, cpu_arg, mem_arg,
-				      wait ? "--wait" : "--parsable", script, NULL};
+		const char *argv[] = {sbatch, "--parsable", array,   output,
+		                      name,   cpu_arg,      mem_arg, wait ? "--wait" : "--parsable",
+		                      script, NULL};
 
 		c.argv = argv;
 		c.capture = true;

@@ -39,7 +39,11 @@ struct group_vm {
 	bool fio_uncached_ok;
 	char *fio_version;
 	size_t problems_seen;
+	json_t *probes; /* cell id -> the path probe of this boot */
 };
+
+/* Big enough to take every step of a workload, small enough to cost seconds. */
+#define PROBE_FILE_SIZE (16LL << 20)
 
 /* ---- small helpers ---- */
 
@@ -215,6 +219,10 @@ static int group_boot(struct runner *r, struct group_vm *g, const struct bench_g
 	free(gdir);
 	g->up = true;
 	g->problems_seen = 0;
+	/* A new boot is a new kernel instance: its cells are probed again. */
+	if (!g->probes)
+		g->probes = json_object();
+	json_object_clear(g->probes);
 	if (!r->accel) {
 		r->accel = xstrdup(g->vm.accel);
 		store_set_run_status(r->st, r->run_id, "running");
@@ -267,6 +275,15 @@ struct sample_ctx {
 	bool have_fio;
 	/* Writing the file a read workload reads: the workload's own I/O, not overhead. */
 	double prepare_s;
+	/*
+	 * The unmeasured path probe: traced from the mount on, so that even a
+	 * read of cached data shows the path its file was written through.
+	 */
+	bool probe;
+	bool trace; /* tracing on: the probe, or --trace-measured */
+	bool own_traced;
+	int64_t file_size;
+	long runtime;
 };
 
 static void fail(struct sample_ctx *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -404,6 +421,52 @@ static void save_text(const char *path, const char *text)
 		warn("cannot save %s: %s", path, strerror(errno));
 }
 
+/*
+ * The iomap tracepoints (and the series' own) on this disk only: the
+ * kernel's dev_t encoding is major << 20 | minor.
+ */
+static void trace_start(struct sample_ctx *s, const struct mount_result *mr)
+{
+	const struct runner *r = s->r;
+	json_t *events = json_array(), *resp;
+	struct strvec names = STRVEC_INIT;
+	char filter[64];
+
+	sv_split(&names,
+	         r->have_series_manifest && r->series.evidence_events ? r->series.evidence_events
+	                                                              : "iomap",
+	         " ,");
+	if (r->have_series_manifest && r->series.own_events)
+		sv_split(&names, r->series.own_events, " ,");
+	for (size_t i = 0; i < names.n; i++)
+		json_array_append_new(events, json_string(names.v[i]));
+	snprintf(filter, sizeof(filter), "dev == %u", (mr->major << 20) | mr->minor);
+	resp = op(s, 30, "trace_start", "{s:o, s:s}", "events", events, "filter", filter);
+	if (resp) {
+		json_t *missing = json_object_get(resp, "missing");
+
+		/* A kernel without the series' own tracepoints proves its path by iomap's alone. */
+		s->own_traced = r->have_series_manifest && r->series.own_events &&
+		                json_array_size(missing) < names.n - 1;
+		json_object_set(s->evidence, "events_missing", missing ? missing : json_null());
+	}
+	json_decref(resp);
+	sv_clear(&names);
+}
+
+static void trace_stop(struct sample_ctx *s)
+{
+	const struct group_vm *g = s->g;
+	bool iomap = !strcmp(s->c->path, "iomap");
+	json_t *resp = op(s, 60, "trace_stop", NULL);
+
+	if (!resp)
+		return;
+	fail_with(s, evidence_check_probe(s->evidence, iomap, resp, s->own_traced,
+	                                  evidence_fallback_reason(g->fs->mkfs, g->fs->mount)));
+	json_decref(resp);
+}
+
 static void run_sample(struct sample_ctx *s, const char *sample_base)
 {
 	const struct runner *r = s->r;
@@ -412,7 +475,7 @@ static void run_sample(struct sample_ctx *s, const char *sample_base)
 	const char *dev = g->vm.disks[0].guest_path;
 	char *file = xasprintf("%s/iolab-%s.dat", GUEST_DIR, w->name);
 	char *opts = mount_options(r, g, s->c->path);
-	char *job = bench_fio_job(w, s->c->bs, r->m.file_size, r->m.runtime, file);
+	char *job = bench_fio_job(w, s->c->bs, s->file_size, s->runtime, file);
 	char *job_path = xasprintf("%s.fio", sample_base);
 	char *json_path = xasprintf("%s.json", sample_base);
 	struct mount_result mr = {0};
@@ -423,7 +486,7 @@ static void run_sample(struct sample_ctx *s, const char *sample_base)
 	save_text(job_path, job);
 	json_object_set_new(s->evidence, "fio_version",
 	                    g->fio_version ? json_string(g->fio_version) : json_null());
-	json_object_set_new(s->evidence, "file_size", json_integer(r->m.file_size));
+	json_object_set_new(s->evidence, "file_size", json_integer(s->file_size));
 	if (!job) {
 		fail(s, "no fio job for %s", w->name);
 		goto out;
@@ -439,20 +502,22 @@ static void run_sample(struct sample_ctx *s, const char *sample_base)
 	}
 	mounted = true;
 	check_path_option(s, &mr);
+	if (s->trace && !s->why.len)
+		trace_start(s, &mr);
 
 	/* Prepare the file the job works on. */
 	s->prepare_s = now_seconds();
 	if (w->prepare == BENCH_PREP_SPARSE) {
 		char size[32];
 
-		snprintf(size, sizeof(size), "%lld", (long long)r->m.file_size);
+		snprintf(size, sizeof(size), "%lld", (long long)s->file_size);
 		guest_run(s, 60, json_pack("[s,s,s,s]", "truncate", "-s", size, file), "truncate");
 	} else if (w->prepare == BENCH_PREP_WRITTEN) {
 		/*
 		 * xfs_io rather than a second fio: under TCG, fio's start-up (a hundred
 		 * shared libraries) costs a second, xfs_io's a tenth of that.
 		 */
-		char *pw = xasprintf("pwrite -q -b 1m 0 %lld", (long long)r->m.file_size);
+		char *pw = xasprintf("pwrite -q -b 1m 0 %lld", (long long)s->file_size);
 
 		guest_run(
 		        s, 1800,
@@ -494,16 +559,6 @@ static void run_sample(struct sample_ctx *s, const char *sample_base)
 	if ((resp = op(s, 30, "write_file", "{s:s, s:s}", "path", GUEST_JOB, "data", job)))
 		json_decref(resp);
 	before = cached_kb(s);
-	{
-		/* The kernel's dev_t encoding (major << 20 | minor): only the disk under test
-		 * counts. */
-		char filter[64];
-
-		snprintf(filter, sizeof(filter), "dev == %u", (mr.major << 20) | mr.minor);
-		resp = op(s, 30, "trace_start", "{s:[s], s:s}", "events", "iomap", "filter",
-		          filter);
-		json_decref(resp);
-	}
 	if (s->why.len)
 		goto out;
 	{
@@ -516,16 +571,14 @@ static void run_sample(struct sample_ctx *s, const char *sample_base)
 		guest_run(s, (double)r->m.runtime + 300, argv, "fio");
 		sv_clear(&fa);
 	}
-	if ((resp = op(s, 60, "trace_stop", NULL))) {
-		fail_with(s, evidence_check_trace(s->evidence, !strcmp(s->c->path, "iomap"), resp));
-		json_decref(resp);
-	}
+	if (s->trace)
+		trace_stop(s);
 	after = cached_kb(s);
 	json_object_set_new(s->evidence, "page_cache_kb",
 	                    json_pack("{s:I, s:I, s:I}", "before", (json_int_t)before, "after",
 	                              (json_int_t)after, "delta", (json_int_t)(after - before)));
 	if (!strcmp(w->name, "uncached_write"))
-		fail_with(s, evidence_check_uncached(s->evidence, before, after, r->m.file_size));
+		fail_with(s, evidence_check_uncached(s->evidence, before, after, s->file_size));
 	if ((resp = op(s, 60, "read_file", "{s:s}", "path", GUEST_OUT))) {
 		const char *text = jstr(resp, "data");
 
@@ -625,6 +678,37 @@ static void store_sample(struct sample_ctx *s, const char *sample_base, double w
 	free(json_path);
 }
 
+/*
+ * The evidence of a cell's path, once per cell per boot: the same mount and
+ * workload, short, traced from the mount on.  The measured samples then run
+ * untraced, so tracing never costs one path more than the other.
+ */
+static json_t *probe_cell(struct runner *r, struct group_vm *g, const struct cell *c,
+                          const char *sample_base, bool *vm_lost)
+{
+	struct sample_ctx p = {.r = r, .g = g, .c = c, .rep = -1, .probe = true, .trace = true};
+	char *base = xasprintf("%s.probe", sample_base);
+	double t0 = now_seconds();
+	json_t *out;
+
+	p.evidence = json_object();
+	p.file_size = r->m.file_size < PROBE_FILE_SIZE ? r->m.file_size : PROBE_FILE_SIZE;
+	p.runtime = 1;
+	run_sample(&p, base);
+	check_console(&p);
+	json_object_set_new(p.evidence, "seconds", json_real(now_seconds() - t0));
+	r->probe_seconds += now_seconds() - t0;
+	r->nprobes++;
+	out = json_pack("{s:b, s:s?, s:O}", "ok", !p.why.len, "why", p.why.len ? p.why.buf : NULL,
+	                "evidence", p.evidence);
+	*vm_lost = p.vm_lost;
+	json_decref(p.evidence);
+	fio_result_free(&p.fio);
+	sb_release(&p.why);
+	free(base);
+	return out;
+}
+
 /* ---- groups ---- */
 
 int runner_run_group(struct runner *r, const struct bench_group *grp)
@@ -678,9 +762,25 @@ int runner_run_group(struct runner *r, const struct bench_group *grp)
 		cf = flat(c->id);
 		base = xasprintf("%s/%s.r%d", sdir, cf, st->rep);
 		s.evidence = json_object();
+		s.file_size = r->m.file_size;
+		s.runtime = r->m.runtime;
+		s.trace = r->o->trace_measured;
+		if (!json_object_get(g.probes, c->id)) {
+			json_t *pr = probe_cell(r, &g, c, base, &s.vm_lost);
+
+			json_object_set_new(g.probes, c->id, pr);
+		}
+		{
+			json_t *pr = json_object_get(g.probes, c->id);
+
+			json_object_set(s.evidence, "path_probe", pr);
+			if (!json_is_true(json_object_get(pr, "ok")))
+				fail(&s, "%s", jstr(pr, "why"));
+		}
 		others = vm_other_lab_vms(&g.vm);
 		t0 = now_seconds();
-		run_sample(&s, base);
+		if (!s.why.len)
+			run_sample(&s, base);
 		check_console(&s);
 		{
 			/* The figure stays, marked: the report flags it. */
@@ -711,6 +811,7 @@ int runner_run_group(struct runner *r, const struct bench_group *grp)
 		warn("group %s: the kernel reported problems; see %s/console.log", grp->id,
 		     g.vm.run_dir);
 	group_down(&g);
+	json_decref(g.probes);
 	free(g.fio_version);
 	free(fl);
 	free(gdir);
@@ -772,6 +873,10 @@ void runner_print_overhead(struct runner *r)
 	printf("lab overhead per sample (all but fio's runtime and writing the file a read "
 	       "reads): median %.2f s over %zu samples (target <= 1 s)\n",
 	       med, r->noverheads);
+	if (r->nprobes)
+		printf("path probes (traced, outside the measured samples): %zu, %.1f s in all, "
+		       "%.2f s each\n",
+		       r->nprobes, r->probe_seconds, r->probe_seconds / (double)r->nprobes);
 }
 
 void runner_free(struct runner *r)
@@ -944,7 +1049,8 @@ int bench_run(const struct bench_opts *o, char **run_id)
 		json_t *rj = json_load_file(p, 0, NULL);
 
 		if (rj && r.accel) {
-			json_object_set_new(json_object_get(rj, "vm"), "accel", json_string(r.accel));
+			json_object_set_new(json_object_get(rj, "vm"), "accel",
+			                    json_string(r.accel));
 			json_dump_file(rj, p, JSON_INDENT(2) | JSON_SORT_KEYS);
 		}
 		json_decref(rj);

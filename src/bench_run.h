@@ -23,6 +23,8 @@ struct bench_opts {
 	char *executor; /* local, slurm */
 	long jobs;      /* local executor: VMs at once */
 	bool no_wait;   /* slurm: submit and return */
+	/* Tracing on in the measured window too: only to measure what it costs. */
+	bool trace_measured;
 };
 
 /*

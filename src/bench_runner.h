@@ -43,6 +43,9 @@ struct runner {
 	/* Overheads of the samples taken in this invocation. */
 	double *overheads;
 	size_t noverheads;
+	/* The path probes' cost, outside every measured window. */
+	double probe_seconds;
+	size_t nprobes;
 };
 
 /* "Intel(R) Xeon(R) ...": samples record the host model they ran on. */

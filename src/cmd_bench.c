@@ -38,6 +38,10 @@ static const struct opt bench_opts_table[] = {
          "run one planned job, writing its results into --out DIR", NULL, NULL},
         {"collect", OPT_BOOL, offsetof(struct bench_opts, collect), NULL,
          "merge the job results under the DIRs given into the store", NULL, NULL},
+        {"trace-measured", OPT_BOOL, offsetof(struct bench_opts, trace_measured), NULL,
+         "also trace the measured samples (bench/trace-cost uses it to show what tracing "
+         "costs; never for figures)",
+         NULL, NULL},
         {"out", OPT_STR, offsetof(struct bench_opts, out), "DIR",
          "where --plan writes jobs, or --run-job its results", NULL, NULL},
         OPT_END,

@@ -15,7 +15,8 @@ static const struct opt build_opts[] = {
          KERNEL_DEFAULT_SOURCE, NULL},
         {"series", OPT_STR, offsetof(struct kernel_opts, series), "NAME[@vN]",
          "a series under kernel-patches/: the newest version fitting the source, from a "
-         "drop-in, the patch store or b4 ('iolab kernel series' shows which)", NULL, NULL},
+         "drop-in, the patch store or b4 ('iolab kernel series' shows which)",
+         NULL, NULL},
         {"patches", OPT_LIST, offsetof(struct kernel_opts, patches), "FILE|DIR",
          "more patches: an mbox, a directory of patches, or one patch", NULL, NULL},
         {"config", OPT_LIST, offsetof(struct kernel_opts, configs), "FILE",

@@ -17,7 +17,8 @@ struct ksource {
 	char *identity; /* exact identity: package=version, git HEAD (+dirty hash), tarball sha */
 	char *location; /* stable name of the place (package name, absolute path) */
 	char *tree;     /* the pristine tree, read-only from here on */
-	char *base;     /* what it is, as series name their bases: "7.3.4", "v7.3-rc4", "next-20260122" */
+	char *base; /* what it is, as series name their bases: "7.3.4", "v7.3-rc4", "next-20260122"
+	             */
 };
 int ksource_resolve(const char *spec, struct ksource *src);
 void ksource_free(struct ksource *src);
@@ -43,6 +44,7 @@ struct series {
 	char *enable_option;   /* mount option selecting the path under test */
 	char *disable_option;  /* mount option selecting the baseline path */
 	char *evidence_events; /* tracepoint subsystem proving the path ran */
+	char *own_events;      /* the series' own tracepoints of the new path, may be NULL */
 	char *default_version;
 	struct series_version *versions;
 	size_t nversions;

@@ -323,13 +323,14 @@ static bool tree_has(const char *tree, const char *file, const char *needle)
 static json_t *series_json(const struct kbuild *b)
 {
 	const struct series_pick *p = &b->pick;
-	json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s*, s:s*, s:s*, s:s*, s:s, s:s}",
+	json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s*, s:s*, s:s*, s:s*, s:s*, s:s, "
+	                      "s:s}",
 	                      "name", p->s.name, "version", p->v->name, "title", p->s.title,
-	                      "message_id", p->v->message_id, "enable_option",
-	                      p->s.enable_option, "disable_option", p->s.disable_option,
-	                      "evidence_events", p->s.evidence_events, "base", p->v->base,
-	                      "port", p->port, "applies_to", p->applies_to, "origin", p->origin,
-	                      "path", p->patches_path);
+	                      "message_id", p->v->message_id, "enable_option", p->s.enable_option,
+	                      "disable_option", p->s.disable_option, "evidence_events",
+	                      p->s.evidence_events, "own_events", p->s.own_events, "base",
+	                      p->v->base, "port", p->port, "applies_to", p->applies_to, "origin",
+	                      p->origin, "path", p->patches_path);
 
 	if (p->port_notes) {
 		char sha[65];
@@ -386,10 +387,10 @@ static int store(struct kbuild *b)
 	                 "key", b->key, "release", release, "created", now, "build_seconds",
 	                 now_seconds() - b->t0, "source", "spec", b->src.spec, "kind", b->src.kind,
 	                 "identity", b->src.identity, "location", b->src.location, "series",
-	                 b->have_series ? series_json(b) 	                         : json_null(),
-	                 "patches", patches_json(&b->patches), "config_sha256", config_sha,
-	                 "fragments", fragments_json(&b->fragments), "compiler", b->compiler,
-	                 "ccache", path_exists("/usr/bin/ccache"), "features", "buffered_iomap",
+	                 b->have_series ? series_json(b) : json_null(), "patches",
+	                 patches_json(&b->patches), "config_sha256", config_sha, "fragments",
+	                 fragments_json(&b->fragments), "compiler", b->compiler, "ccache",
+	                 path_exists("/usr/bin/ccache"), "features", "buffered_iomap",
 	                 tree_has(b->srctree, "fs/ext4/super.c", "\"buffered_iomap\""), "build_dir",
 	                 b->bdir);
 	if (!meta) {
@@ -465,12 +466,14 @@ static int gather_inputs(struct kbuild *b)
 			     "it: drop its patches in %s/ as <version>.mbx or "
 			     "<version>-on-<base>/, point --patch-store (IOLAB_PATCH_STORE) at a "
 			     "store holding %s/, or build online so b4 can fetch it",
-			     b->pick.missing, b->pick.s.enable_option, b->pick.s.dir, b->pick.s.name);
+			     b->pick.missing, b->pick.s.enable_option, b->pick.s.dir,
+			     b->pick.s.name);
 		} else {
-			return error("%s: drop its patches in %s/ (<version>.mbx or "
-			             "<version>-on-<base>/), use --patch-store DIR, or build online "
-			             "for b4",
-			             b->pick.missing, b->pick.s.dir);
+			return error(
+			        "%s: drop its patches in %s/ (<version>.mbx or "
+			        "<version>-on-<base>/), use --patch-store DIR, or build online "
+			        "for b4",
+			        b->pick.missing, b->pick.s.dir);
 		}
 	}
 	for (size_t i = 0; i < o->patches.n; i++) {

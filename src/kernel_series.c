@@ -36,6 +36,8 @@ static char **series_field(struct series *s, const char *key)
 		return &s->disable_option;
 	if (!strcmp(key, "evidence_events"))
 		return &s->evidence_events;
+	if (!strcmp(key, "own_events"))
+		return &s->own_events;
 	if (!strcmp(key, "default_version"))
 		return &s->default_version;
 	return NULL;
@@ -157,6 +159,7 @@ void series_free(struct series *s)
 	free(s->enable_option);
 	free(s->disable_option);
 	free(s->evidence_events);
+	free(s->own_events);
 	free(s->default_version);
 	memset(s, 0, sizeof(*s));
 }
@@ -378,7 +381,8 @@ static bool obtain(struct search *sr, struct series_pick *p, const struct series
 		}
 		if (!ok)
 			sb_addf(why, "%s's port onto %s is declared but not in %s%s%s; ", v->name,
-			        ports.v[i], sr->dirs[0], sr->dirs[1] ? " or " : " (no patch store set)",
+			        ports.v[i], sr->dirs[0],
+			        sr->dirs[1] ? " or " : " (no patch store set)",
 			        sr->dirs[1] ? sr->dirs[1] : "");
 	}
 	if (!ok && only_port)

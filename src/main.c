@@ -29,9 +29,10 @@ static const struct command commands[] = {
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: iolab [--cache DIR] [--patch-store DIR] [--quiet] <command> [options]\n\n"
-	           "A QEMU lab for Linux file-system I/O paths (first subject: ext4 buffered "
-	           "I/O through iomap).\n\ncommands:\n");
+	fprintf(f,
+	        "usage: iolab [--cache DIR] [--patch-store DIR] [--quiet] <command> [options]\n\n"
+	        "A QEMU lab for Linux file-system I/O paths (first subject: ext4 buffered "
+	        "I/O through iomap).\n\ncommands:\n");
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
 		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
 	fprintf(f, "\n'iolab <command> --help' says more about each.\n"

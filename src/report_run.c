@@ -414,6 +414,7 @@ static json_t *kernel_meta(const struct report_run *r, const char *kernel)
 static void add_kernel(struct report_prov *p, const struct report_run *r, const struct strvec *ks)
 {
 	struct strbuf rel = STRBUF_INIT, cfg = STRBUF_INIT, ser = STRBUF_INIT, opt = STRBUF_INIT;
+	struct strbuf pat = STRBUF_INIT;
 
 	for (size_t i = 0; i < ks->n; i++) {
 		json_t *km = kernel_meta(r, ks->v[i]);
@@ -441,8 +442,27 @@ static void add_kernel(struct report_prov *p, const struct report_run *r, const 
 			        v[0] == 'v' || !strcmp(v, "unknown") ? "" : "v", v);
 			if (jstr(series, "message_id"))
 				sb_addf(&ser, " <%s>", jstr(series, "message_id"));
+			if (jstr(series, "base"))
+				sb_addf(&ser, ", made for %s", jstr(series, "base"));
+			if (jstr(series, "port"))
+				sb_addf(&ser, ", ported onto %s", jstr(series, "port"));
+			if (jstr(series, "origin"))
+				sb_addf(&ser, ", from %s %s", jstr(series, "origin"),
+				        or_unknown(jstr(series, "path")));
 			if (np)
 				sb_addf(&ser, ", %zu patch%s", np, np == 1 ? "" : "es");
+		}
+		{
+			json_t *pa = json_object_get(km, "patches");
+
+			for (size_t j = 0; j < json_array_size(pa); j++) {
+				json_t *e = json_array_get(pa, j);
+
+				sb_addf(&pat, "%s%s%s%.12s %s", pat.len ? "; " : "",
+				        j == 0 && pre ? pre : "", j == 0 && pre ? ": " : "",
+				        or_unknown(jstr(e, "sha256")),
+				        or_unknown(jstr(e, "subject")));
+			}
 		}
 		sb_addf(&opt, "%s%s%s%s", sep, pre ? pre : "", pre ? ": " : "",
 		        json_is_boolean(feat) ? (json_is_true(feat) ? "yes" : "no") : "unknown");
@@ -450,11 +470,14 @@ static void add_kernel(struct report_prov *p, const struct report_run *r, const 
 	add(p, "kernel", rel.buf);
 	add(p, "kernel config", cfg.buf);
 	add(p, "patch series", ser.buf);
+	if (pat.len)
+		add(p, "patches", pat.buf);
 	add(p, "buffered_iomap", opt.buf);
 	sb_release(&rel);
 	sb_release(&cfg);
 	sb_release(&ser);
 	sb_release(&opt);
+	sb_release(&pat);
 }
 
 static void add_accel(struct report_prov *p, const struct report_run *r, const char *kernel,
@@ -568,8 +591,8 @@ static void add_guest(struct report_prov *p, const struct report_run *r)
 	char *sfile = json_is_integer(file) ? format_size(json_integer_value(file)) : NULL;
 	char *scpus = json_is_integer(cpus) ? xasprintf("%lld", (long long)json_integer_value(cpus))
 	                                    : NULL;
-	char *srt = json_is_integer(rt) ? xasprintf("%lld s", (long long)json_integer_value(rt))
-	                                : NULL;
+	char *srt =
+	        json_is_integer(rt) ? xasprintf("%lld s", (long long)json_integer_value(rt)) : NULL;
 	char *v;
 
 	if (!json_is_object(m))

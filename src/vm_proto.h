@@ -54,8 +54,7 @@ uint32_t vmp_crc32(const void *data, size_t len);
  * Encodes one frame into a malloc'd buffer; returns its size, or 0 when the
  * payload is too large or memory runs out.
  */
-size_t vmp_encode(uint8_t type, uint32_t seq, const void *payload, size_t len,
-		  unsigned char **out);
+size_t vmp_encode(uint8_t type, uint32_t seq, const void *payload, size_t len, unsigned char **out);
 
 void vmp_decoder_init(struct vmp_decoder *d);
 void vmp_decoder_free(struct vmp_decoder *d);

@@ -76,6 +76,59 @@ static void test_trace_check(void **state)
 	json_decref(ev);
 }
 
+static void test_probe_check(void **state)
+{
+	json_t *ev = json_object();
+	json_t *none = json_pack("{s:i, s:{}}", "total", 0, "by_event");
+	json_t *both = json_pack("{s:i, s:{s:i, s:i}}", "total", 40, "by_event", "iomap_iter", 30,
+	                         "ext4_iomap_buffered_write_begin", 10);
+	json_t *generic = json_pack("{s:i, s:{s:i}}", "total", 30, "by_event", "iomap_iter", 30);
+	json_t *own = json_pack("{s:i, s:{s:i}}", "total", 3, "by_event",
+	                        "ext4_iomap_buffered_read_begin", 3);
+	char *why;
+
+	(void)state;
+	assert_int_equal(evidence_own_events(both), 10);
+	assert_int_equal(evidence_buffered_iomap_events(both), 30);
+	assert_null(evidence_check_probe(ev, true, both, true, NULL));
+	assert_null(evidence_check_probe(ev, false, none, true, NULL));
+	/* Without the series' own tracepoints in the kernel, iomap's alone prove the path. */
+	assert_null(evidence_check_probe(ev, true, generic, false, NULL));
+	why = evidence_check_probe(ev, true, generic, true, NULL);
+	assert_non_null(why);
+	assert_non_null(strstr(why, "own ext4"));
+	free(why);
+	/* Nothing fired on an iomap mount: the series kept the file on buffer_head. */
+	why = evidence_check_probe(ev, true, none, true, "inline_data");
+	assert_string_equal(why, "fell back to buffer_head (inline_data)");
+	assert_true(json_is_true(json_object_get(ev, "fell_back")));
+	free(why);
+	why = evidence_check_probe(ev, true, none, true, NULL);
+	assert_string_equal(why, "fell back to buffer_head (reason unknown)");
+	free(why);
+	why = evidence_check_probe(ev, false, own, true, NULL);
+	assert_non_null(why);
+	assert_non_null(strstr(why, "buffer_head cell"));
+	free(why);
+	json_decref(none);
+	json_decref(both);
+	json_decref(generic);
+	json_decref(own);
+	json_decref(ev);
+}
+
+static void test_fallback_reason(void **state)
+{
+	(void)state;
+	assert_string_equal(evidence_fallback_reason("-b 4096 -O inline_data", ""), "inline_data");
+	assert_null(evidence_fallback_reason("-b 4096 -O ^inline_data", ""));
+	assert_string_equal(evidence_fallback_reason("-b 4096", "data=journal"), "data=journal");
+	assert_string_equal(evidence_fallback_reason("-O ^extent", NULL), "no extents");
+	assert_string_equal(evidence_fallback_reason("-O verity,metadata_csum", NULL), "verity");
+	assert_null(evidence_fallback_reason("-b 65536", "noatime"));
+	assert_null(evidence_fallback_reason(NULL, NULL));
+}
+
 static void test_uncached_check(void **state)
 {
 	json_t *ev = json_object();
@@ -98,10 +151,9 @@ static void test_uncached_check(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_option_tokens),
-	        cmocka_unit_test(test_path_check),
-	        cmocka_unit_test(test_trace_check),
-	        cmocka_unit_test(test_uncached_check),
+	        cmocka_unit_test(test_option_tokens),   cmocka_unit_test(test_path_check),
+	        cmocka_unit_test(test_trace_check),     cmocka_unit_test(test_probe_check),
+	        cmocka_unit_test(test_fallback_reason), cmocka_unit_test(test_uncached_check),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

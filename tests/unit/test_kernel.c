@@ -52,7 +52,8 @@ static void test_series_manifest(void **state)
 	assert_string_equal(v3->patchwork, "500911");
 	assert_int_equal(v3->patches, 22);
 	assert_null(series_find_version(&s, "v4"));
-	assert_non_null(series_find_version(&s, s.default_version));
+	assert_string_equal(series_find_version(&s, "v2")->ports, "7.3.4");
+	assert_non_null(strstr(s.own_events, "ext4/ext4_iomap_buffered_write_begin"));
 	series_free(&s);
 	free(dir);
 	free(root);
@@ -294,8 +295,8 @@ static void test_plain_diff(void **state)
 	(void)state;
 	/* diff -u output with nothing before its first line is a patch too. */
 	write_str(f, "--- a/fs/ext4/inode.c\n+++ b/fs/ext4/inode.c\n@@ -1,5 +1,5 @@\n"
-		     " /* fixture: inode.c */\n int ext4_fixture(void)\n {\n-\treturn 0;\n"
-		     "+\treturn 2;\n }\n");
+	             " /* fixture: inode.c */\n int ext4_fixture(void)\n {\n-\treturn 0;\n"
+	             "+\treturn 2;\n }\n");
 	assert_int_equal(patches_load(f, d, &pl), 0);
 	assert_int_equal(pl.n, 1);
 	assert_int_equal(patches_apply(&pl, tree, NULL), 0);
@@ -353,11 +354,101 @@ static void test_tree_source_identity(void **state)
 	free(f);
 }
 
+static void test_tree_base(void **state)
+{
+	char *d = tmpdir();
+	char *mk = path_join(d, "Makefile"), *next = path_join(d, "localversion-next");
+	char *b;
+
+	(void)state;
+	write_str(mk, "VERSION = 7\nPATCHLEVEL = 3\nSUBLEVEL = 4\nEXTRAVERSION =\nNAME = x\n");
+	b = tree_base(d);
+	assert_string_equal(b, "7.3.4");
+	free(b);
+	write_str(mk, "VERSION = 7\nPATCHLEVEL = 3\nSUBLEVEL = 0\nEXTRAVERSION = -rc4\n");
+	b = tree_base(d);
+	assert_string_equal(b, "v7.3-rc4");
+	free(b);
+	write_str(next, "-next-20260122\n");
+	b = tree_base(d);
+	assert_string_equal(b, "next-20260122");
+	free(b);
+	rm_rf(d);
+	free(d);
+	free(mk);
+	free(next);
+}
+
+/*
+ * A manifest with two versions, neither made for 7.3.4; v1 has a port onto
+ * 7.3.4 in the patch store, v2 a drop-in mbox beside series.ini.
+ */
+static void test_series_pick(void **state)
+{
+	char *root = tmpdir(), *store = tmpdir();
+	char *sdir = path_join(root, "demo"), *port = NULL, *mbox = fixture("patches/series.mbox");
+	char *ini = path_join(sdir, "series.ini"), *drop = path_join(sdir, "v2.mbx");
+	struct series_pick p;
+
+	(void)state;
+	mkdir_p(sdir);
+	write_str(ini, "[series]\ntitle = demo\nenable_option = on\ndisable_option = off\n"
+	               "[v1]\nmessage_id = a@b\nbase = next-20260101\nports = 7.3.4\n"
+	               "[v2]\nmessage_id = c@d\nbase = next-20260201\n");
+	copy_file(mbox, drop);
+	port = xasprintf("%s/demo/v1-on-7.3.4", store);
+	mkdir_p(port);
+	setenv("IOLAB_PATCHES", root, 1);
+	setenv("IOLAB_PATCH_STORE", store, 1);
+
+	/* Unpinned: the newest version that fits the base, here v1's port. */
+	assert_int_equal(series_pick("demo", "7.3.4", &p), 0);
+	assert_string_equal(p.v->name, "v1");
+	assert_string_equal(p.port, "7.3.4");
+	assert_string_equal(p.origin, "patch store");
+	assert_string_equal(p.patches_path, port);
+	{
+		char *id = series_pick_id(&p);
+
+		assert_string_equal(id, "demo@v1-on-7.3.4");
+		free(id);
+	}
+	series_pick_free(&p);
+	/* Pinned to a version made for another base: refused (one error line). */
+	assert_int_equal(series_pick("demo@v2", "7.3.4", &p), -1);
+	assert_int_equal(series_pick("demo@v1-on-7.2.9", "7.3.4", &p), -1);
+	/* On v2's own base its drop-in is taken. */
+	assert_int_equal(series_pick("demo", "next-20260201", &p), 0);
+	assert_string_equal(p.v->name, "v2");
+	assert_null(p.port);
+	assert_string_equal(p.origin, "drop-in");
+	series_pick_free(&p);
+	/* Without the store, nothing fits 7.3.4: picked with no patches, and said why. */
+	unsetenv("IOLAB_PATCH_STORE");
+	assert_int_equal(series_pick("demo", "7.3.4", &p), 0);
+	assert_null(p.patches_path);
+	assert_non_null(strstr(p.missing, "port onto 7.3.4 is declared"));
+	series_pick_free(&p);
+
+	unsetenv("IOLAB_PATCHES");
+	rm_rf(root);
+	rm_rf(store);
+	free(root);
+	free(store);
+	free(sdir);
+	free(port);
+	free(mbox);
+	free(ini);
+	free(drop);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_series_manifest),
 	        cmocka_unit_test(test_series_refusals),
+	        cmocka_unit_test(test_tree_base),
+	        cmocka_unit_test(test_series_pick),
 	        cmocka_unit_test(test_fragment_verify),
 	        cmocka_unit_test(test_default_fragments),
 	        cmocka_unit_test(test_cache_key),
