@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bench_evidence.h"
+
 /* ---- the model ---- */
 
 static const char *workload_table(const char *name)
@@ -145,12 +147,24 @@ static void compare_cells(const struct report_model *m, const char *workload, in
 		                                                              : REPORT_AGREE_NO;
 }
 
+/* The failure a fallback sample carries, or NULL: it is reported as what it is. */
+static const char *fallback_of(const struct report_cell *c)
+{
+	for (size_t i = 0; c && i < c->nsamples; i++)
+		if (!c->samples[i].ok && c->samples[i].failure &&
+		    starts_with(c->samples[i].failure, EVIDENCE_FALLBACK))
+			return c->samples[i].failure;
+	return NULL;
+}
+
 const char *report_cell_word(const struct report_cell *c)
 {
 	if (!c)
 		return "-";
 	if (report_cell_measured(c))
 		return NULL;
+	if (fallback_of(c))
+		return "fell back";
 	if (!strcmp(c->status, "failed"))
 		return "failed";
 	if (!strcmp(c->status, "not-measured"))
@@ -165,6 +179,8 @@ const char *report_cell_word(const struct report_cell *c)
 /* Why a cell shows a word, not a number: one line. */
 static const char *cell_reason(const struct report_cell *c)
 {
+	if (fallback_of(c))
+		return fallback_of(c);
 	if (c->reason && *c->reason)
 		return c->reason;
 	for (size_t i = 0; i < c->nsamples; i++)

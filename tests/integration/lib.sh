@@ -4,6 +4,15 @@ set -euo pipefail
 FIX="$IOLAB_HOME/tests/fixtures"
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}"
 
+# The user's patch store (CI's is ../shared/series).  Only the tests that
+# call require_series see it: the others measure a kernel without the series,
+# as on a machine with no store, and their figures stay comparable.
+series_store="${IOLAB_PATCH_STORE:-}"
+if [ -z "$series_store" ] && [ -d "$IOLAB_HOME/../shared/series" ]; then
+  series_store="$(cd "$IOLAB_HOME/../shared/series" && pwd)"
+fi
+unset IOLAB_PATCH_STORE
+
 fail() { echo "FAIL: $*" >&2; exit 1; }
 skip() { echo "$*"; exit 77; }
 note() { echo "--- $*"; }
@@ -19,6 +28,13 @@ require_vm() {
 # One build serves every VM test (a cache hit after the first).
 test_kernel() {
   "$IOLAB" --quiet kernel build --patches "$FIX/marker.patch" --config "$FIX/lkdtm.config"
+}
+
+# Tests that need the series itself skip without a store that holds it.
+require_series() {
+  [ -n "$series_store" ] && [ -d "$series_store/ext4-iomap-buffered-io" ] \
+    || skip "skipped: no patch store with ext4-iomap-buffered-io (set IOLAB_PATCH_STORE; CI uses ../shared/series)"
+  export IOLAB_PATCH_STORE="$series_store"
 }
 
 test_image() {
