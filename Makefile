@@ -68,7 +68,7 @@ $(BUILD)/iolab-agent: $(AGENT_SRCS) $(wildcard vm/guest/*.h) src/vm_proto.c src/
 	$(CC) $(CSTD) $(WARN) -O2 -static -Isrc $(shell pkg-config --cflags jansson) -o $@ \
 		$(AGENT_SRCS) src/vm_proto.c -ljansson
 
-.PHONY: all deps test unit-tests integration-tests kernel image bench kernel-bench vm-bench jobs-bench \
+.PHONY: all deps test unit-tests integration-tests kernel image bench kernel-bench vm-bench jobs-bench trace-cost \
 	format check-format clean
 
 all: $(BUILD)/iolab $(BUILD)/iolab-agent
@@ -101,6 +101,9 @@ vm-bench: deps all
 
 jobs-bench: deps all
 	@bench/jobs-bench
+
+trace-cost: deps all
+	@bench/trace-cost
 
 format:
 	clang-format -i src/*.[ch] tests/unit/*.[ch] vm/guest/*.[ch]

@@ -21,6 +21,8 @@ static const struct opt build_opts[] = {
          "more patches: an mbox, a directory of patches, or one patch", NULL, NULL},
         {"config", OPT_LIST, offsetof(struct kernel_opts, configs), "FILE",
          "an extra Kconfig fragment merged after vm/kconfig/*.config", NULL, NULL},
+        {"upto", OPT_INT, offsetof(struct kernel_opts, series_upto), "N",
+         "apply only the series' first N patches (a point of a series walk)", "0", NULL},
         {"jobs", OPT_INT, offsetof(struct kernel_opts, jobs), "N", "parallel make jobs", "0", NULL},
         {"force", OPT_BOOL, offsetof(struct kernel_opts, force), NULL,
          "rebuild even when the cache holds this kernel", NULL, NULL},

@@ -97,6 +97,8 @@ struct patch_list {
 /* Loads an mbox, a directory of *.patch / *.diff / *.mbx, or one patch file. */
 int patches_load(const char *path, const char *split_dir, struct patch_list *pl);
 void patches_free(struct patch_list *pl);
+/* Keeps the first n patches. */
+void patches_truncate(struct patch_list *pl, size_t n);
 /*
  * Applies pl to tree in order, each after a dry run.  On the first failure:
  * one error naming the patch subject and the file that failed; returns -1.
@@ -140,6 +142,7 @@ struct kernel_opts {
 	long jobs;
 	bool force;
 	bool no_series_ok; /* missing series patches: warn and build without */
+	long series_upto;  /* > 0: only the series' first N patches (a point of a walk) */
 };
 
 /* Builds (or finds in the cache) a kernel; returns its key. */

@@ -185,7 +185,9 @@ struct kbuild {
 	char key[65];
 	char slot[65];
 	char *kdir, *bdir, *srctree, *log, *patch_log;
-	char *config; /* the verified .config, made in a scratch directory */
+	char *config;          /* the verified .config, made in a scratch directory */
+	size_t series_total;   /* the series' patch count, before --upto */
+	size_t series_applied; /* how many of them this build applies */
 	double t0;
 };
 
@@ -332,6 +334,9 @@ static json_t *series_json(const struct kbuild *b)
 	                      p->v->base, "port", p->port, "applies_to", p->applies_to, "origin",
 	                      p->origin, "path", p->patches_path);
 
+	json_object_set_new(j, "applied",
+	                    json_pack("{s:I, s:I}", "patches", (json_int_t)b->series_applied, "of",
+	                              (json_int_t)b->series_total));
 	if (p->port_notes) {
 		char sha[65];
 
@@ -461,6 +466,14 @@ static int gather_inputs(struct kbuild *b)
 			}
 			free(split);
 			b->have_series = true;
+			b->series_total = b->patches.n;
+			if (o->series_upto > 0) {
+				if ((size_t)o->series_upto > b->patches.n)
+					return error("--upto %ld: %s has only %zu patches",
+					             o->series_upto, b->pick.s.name, b->patches.n);
+				patches_truncate(&b->patches, (size_t)o->series_upto);
+			}
+			b->series_applied = b->patches.n;
 		} else if (o->no_series_ok) {
 			warn("%s: building WITHOUT the series, so the kernel has no %s. To supply "
 			     "it: drop its patches in %s/ as <version>.mbx or "
@@ -618,6 +631,12 @@ int kernel_build(const struct kernel_opts *o, char **key)
 		goto out;
 	if (b.have_series)
 		series_id = series_pick_id(&b.pick);
+	if (b.have_series && b.series_applied < b.series_total) {
+		char *upto = xasprintf("%s:%zu/%zu", series_id, b.series_applied, b.series_total);
+
+		free(series_id);
+		series_id = upto;
+	}
 	in.source_identity = b.src.identity;
 	in.patches = &b.patches;
 	in.fragments = &b.fragments;

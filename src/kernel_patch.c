@@ -23,6 +23,16 @@ void patches_free(struct patch_list *pl)
 	memset(pl, 0, sizeof(*pl));
 }
 
+void patches_truncate(struct patch_list *pl, size_t n)
+{
+	for (size_t i = n; i < pl->n; i++) {
+		free(pl->v[i].subject);
+		free(pl->v[i].path);
+	}
+	if (n < pl->n)
+		pl->n = n;
+}
+
 /* "Subject: [PATCH v3 04/22] ext4: add ..." (possibly folded) -> "ext4: add ...". */
 static char *mail_subject(const char *text)
 {
