@@ -425,33 +425,37 @@ static void save_text(const char *path, const char *text)
  * The iomap tracepoints (and the series' own) on this disk only: the
  * kernel's dev_t encoding is major << 20 | minor.
  */
-static void trace_start(struct sample_ctx *s, const struct mount_result *mr)
+static int trace_start(struct sample_ctx *s, const struct mount_result *mr)
 {
 	const struct runner *r = s->r;
 	json_t *events = json_array(), *resp;
 	struct strvec names = STRVEC_INIT;
 	char filter[64];
+	size_t nbase;
+	bool ok;
 
 	sv_split(&names,
 	         r->have_series_manifest && r->series.evidence_events ? r->series.evidence_events
 	                                                              : "iomap",
 	         " ,");
+	nbase = names.n;
 	if (r->have_series_manifest && r->series.own_events)
 		sv_split(&names, r->series.own_events, " ,");
 	for (size_t i = 0; i < names.n; i++)
 		json_array_append_new(events, json_string(names.v[i]));
 	snprintf(filter, sizeof(filter), "dev == %u", (mr->major << 20) | mr->minor);
 	resp = op(s, 30, "trace_start", "{s:o, s:s}", "events", events, "filter", filter);
+	ok = resp != NULL;
 	if (resp) {
 		json_t *missing = json_object_get(resp, "missing");
 
 		/* A kernel without the series' own tracepoints proves its path by iomap's alone. */
-		s->own_traced = r->have_series_manifest && r->series.own_events &&
-		                json_array_size(missing) < names.n - 1;
+		s->own_traced = names.n > nbase && json_array_size(missing) < names.n - nbase;
 		json_object_set(s->evidence, "events_missing", missing ? missing : json_null());
 	}
 	json_decref(resp);
 	sv_clear(&names);
+	return ok ? 0 : -1;
 }
 
 static void trace_stop(struct sample_ctx *s)
@@ -467,51 +471,63 @@ static void trace_stop(struct sample_ctx *s)
 	json_decref(resp);
 }
 
-static void run_sample(struct sample_ctx *s, const char *sample_base)
-{
-	const struct runner *r = s->r;
-	struct group_vm *g = s->g;
-	const struct bench_workload *w = s->c->workload;
-	const char *dev = g->vm.disks[0].guest_path;
-	char *file = xasprintf("%s/iolab-%s.dat", GUEST_DIR, w->name);
-	char *opts = mount_options(r, g, s->c->path);
-	char *job = bench_fio_job(w, s->c->bs, s->file_size, s->runtime, file);
-	char *job_path = xasprintf("%s.fio", sample_base);
-	char *json_path = xasprintf("%s.json", sample_base);
-	struct mount_result mr = {0};
-	json_t *resp, *old_sysctls = json_object();
-	int64_t before = -1, after = -1;
-	bool mounted = false;
+/* What a sample set up in the guest, so that its cleanup undoes exactly that. */
+struct sample_state {
+	char *file; /* the test file in the guest */
+	char *opts; /* mount options: the fs config's and the path's */
+	char *job;  /* the fio job text */
+	struct mount_result mr;
+	bool mounted;
+	bool tracing;
+	json_t *old_sysctls; /* name -> value before the writeback hold */
+	int64_t cached_before;
+};
 
-	save_text(job_path, job);
+static int check_preconditions(struct sample_ctx *s, struct sample_state *st)
+{
+	const struct group_vm *g = s->g;
+	const struct bench_workload *w = s->c->workload;
+
 	json_object_set_new(s->evidence, "fio_version",
 	                    g->fio_version ? json_string(g->fio_version) : json_null());
 	json_object_set_new(s->evidence, "file_size", json_integer(s->file_size));
-	if (!job) {
+	if (!st->job) {
 		fail(s, "no fio job for %s", w->name);
-		goto out;
+		return -1;
 	}
 	if (!strcmp(w->name, "uncached_write") && !g->fio_uncached_ok) {
 		fail(s, "the guest's fio (%s) does not map uncached=1 to RWF_DONTCACHE",
 		     g->fio_version ? g->fio_version : "?");
-		goto out;
+		return -1;
 	}
-	if (vm_mount(&g->vm, dev, GUEST_DIR, "ext4", opts, &mr) < 0) {
-		fail(s, "mount -o %s failed (see above)", *opts ? opts : "defaults");
-		goto out;
-	}
-	mounted = true;
-	check_path_option(s, &mr);
-	if (s->trace && !s->why.len)
-		trace_start(s, &mr);
+	return 0;
+}
 
-	/* Prepare the file the job works on. */
+static int mount_test_fs(struct sample_ctx *s, struct sample_state *st)
+{
+	struct group_vm *g = s->g;
+
+	if (vm_mount(&g->vm, g->vm.disks[0].guest_path, GUEST_DIR, "ext4", st->opts, &st->mr) < 0) {
+		fail(s, "mount -o %s failed (see above)", *st->opts ? st->opts : "defaults");
+		return -1;
+	}
+	st->mounted = true;
+	check_path_option(s, &st->mr);
+	return s->why.len ? -1 : 0;
+}
+
+/* The file a read workload reads, laid out by the path under test. */
+static int prepare_file(struct sample_ctx *s, struct sample_state *st)
+{
+	const struct bench_workload *w = s->c->workload;
+
 	s->prepare_s = now_seconds();
 	if (w->prepare == BENCH_PREP_SPARSE) {
 		char size[32];
 
 		snprintf(size, sizeof(size), "%lld", (long long)s->file_size);
-		guest_run(s, 60, json_pack("[s,s,s,s]", "truncate", "-s", size, file), "truncate");
+		guest_run(s, 60, json_pack("[s,s,s,s]", "truncate", "-s", size, st->file),
+		          "truncate");
 	} else if (w->prepare == BENCH_PREP_WRITTEN) {
 		/*
 		 * xfs_io rather than a second fio: under TCG, fio's start-up (a hundred
@@ -519,104 +535,177 @@ static void run_sample(struct sample_ctx *s, const char *sample_base)
 		 */
 		char *pw = xasprintf("pwrite -q -b 1m 0 %lld", (long long)s->file_size);
 
-		guest_run(
-		        s, 1800,
-		        json_pack("[s,s,s,s,s,s,s]", "xfs_io", "-f", "-c", pw, "-c", "fsync", file),
-		        "writing the test file");
+		guest_run(s, 1800,
+		          json_pack("[s,s,s,s,s,s,s]", "xfs_io", "-f", "-c", pw, "-c", "fsync",
+		                    st->file),
+		          "writing the test file");
 		free(pw);
 	}
 	s->prepare_s = now_seconds() - s->prepare_s;
 	json_object_set_new(s->evidence, "prepare_seconds", json_real(s->prepare_s));
-	if (!s->why.len && w->drop_caches) {
-		/*
-		 * A remount empties this file system's page cache and nothing else;
-		 * drop_caches would also evict fio's own libraries, and reading them
-		 * back would be charged to the sample.
-		 */
-		mount_result_free(&mr);
-		mounted = false;
-		if (vm_umount(&g->vm, GUEST_DIR) < 0 ||
-		    vm_mount(&g->vm, dev, GUEST_DIR, "ext4", opts, &mr) < 0)
-			fail(s, "the remount before reading from disk failed (see above)");
-		else
-			mounted = true;
-	}
-	if (s->why.len)
-		goto out;
+	return s->why.len ? -1 : 0;
+}
 
-	if (w->hold_writeback) {
-		for (size_t i = 0; i < bench_nwriteback_sysctls; i++) {
-			const struct bench_sysctl *sc = &bench_writeback_sysctls[i];
+/*
+ * A remount empties this file system's page cache and nothing else;
+ * drop_caches would also evict fio's own libraries, and reading them back
+ * would be charged to the sample.
+ */
+static int remount_cold(struct sample_ctx *s, struct sample_state *st)
+{
+	struct group_vm *g = s->g;
 
-			resp = op(s, 30, "sysctl_set", "{s:s, s:s}", "name", sc->name, "value",
-			          sc->value);
-			if (!resp)
-				goto out;
-			json_object_set(old_sysctls, sc->name, json_object_get(resp, "old"));
-			json_decref(resp);
-		}
+	mount_result_free(&st->mr);
+	st->mounted = false;
+	if (vm_umount(&g->vm, GUEST_DIR) < 0 ||
+	    vm_mount(&g->vm, g->vm.disks[0].guest_path, GUEST_DIR, "ext4", st->opts, &st->mr) < 0) {
+		fail(s, "the remount before reading from disk failed (see above)");
+		return -1;
 	}
-	if ((resp = op(s, 30, "write_file", "{s:s, s:s}", "path", GUEST_JOB, "data", job)))
+	st->mounted = true;
+	return 0;
+}
+
+static int hold_writeback(struct sample_ctx *s, struct sample_state *st)
+{
+	for (size_t i = 0; i < bench_nwriteback_sysctls; i++) {
+		const struct bench_sysctl *sc = &bench_writeback_sysctls[i];
+		json_t *resp =
+		        op(s, 30, "sysctl_set", "{s:s, s:s}", "name", sc->name, "value", sc->value);
+
+		if (!resp)
+			return -1;
+		json_object_set(st->old_sysctls, sc->name, json_object_get(resp, "old"));
 		json_decref(resp);
-	before = cached_kb(s);
-	if (s->why.len)
-		goto out;
-	{
-		struct strvec fa = STRVEC_INIT;
-		json_t *argv = json_array();
-
-		bench_fio_argv(&fa, GUEST_JOB, GUEST_OUT);
-		for (size_t i = 0; i < fa.n; i++)
-			json_array_append_new(argv, json_string(fa.v[i]));
-		guest_run(s, (double)r->m.runtime + 300, argv, "fio");
-		sv_clear(&fa);
 	}
-	if (s->trace)
-		trace_stop(s);
-	after = cached_kb(s);
+	return 0;
+}
+
+static void restore_writeback(struct sample_ctx *s, struct sample_state *st)
+{
+	const char *name;
+	json_t *v;
+
+	json_object_foreach(st->old_sysctls, name, v)
+	{
+		json_t *rr = NULL;
+
+		if (json_is_string(v))
+			vm_op(&s->g->vm, 30, &rr, "sysctl_set", "{s:s, s:s}", "name", name, "value",
+			      json_string_value(v));
+		json_decref(rr);
+	}
+}
+
+/* The fio run itself, with the page cache read on either side of it. */
+static int run_fio(struct sample_ctx *s, struct sample_state *st)
+{
+	struct strvec fa = STRVEC_INIT;
+	json_t *argv = json_array(), *resp;
+
+	if ((resp = op(s, 30, "write_file", "{s:s, s:s}", "path", GUEST_JOB, "data", st->job)))
+		json_decref(resp);
+	st->cached_before = cached_kb(s);
+	if (s->why.len) {
+		json_decref(argv);
+		return -1;
+	}
+	bench_fio_argv(&fa, GUEST_JOB, GUEST_OUT);
+	for (size_t i = 0; i < fa.n; i++)
+		json_array_append_new(argv, json_string(fa.v[i]));
+	guest_run(s, (double)s->runtime + 300, argv, "fio");
+	sv_clear(&fa);
+	return s->why.len ? -1 : 0;
+}
+
+static void check_page_cache(struct sample_ctx *s, struct sample_state *st)
+{
+	int64_t after = cached_kb(s), before = st->cached_before;
+
 	json_object_set_new(s->evidence, "page_cache_kb",
 	                    json_pack("{s:I, s:I, s:I}", "before", (json_int_t)before, "after",
 	                              (json_int_t)after, "delta", (json_int_t)(after - before)));
-	if (!strcmp(w->name, "uncached_write"))
+	if (!strcmp(s->c->workload->name, "uncached_write"))
 		fail_with(s, evidence_check_uncached(s->evidence, before, after, s->file_size));
-	if ((resp = op(s, 60, "read_file", "{s:s}", "path", GUEST_OUT))) {
-		const char *text = jstr(resp, "data");
+}
 
-		save_text(json_path, text);
-		if (fio_parse_json(text, w, json_path, &s->fio) == 0)
-			s->have_fio = true;
-		else
-			fail(s, "fio's JSON output could not be read (%s)", json_path);
-		json_decref(resp);
-	}
-out:
-	if (json_object_size(old_sysctls) && !s->vm_lost) {
-		const char *name;
-		json_t *v;
+static void read_fio_result(struct sample_ctx *s, const char *json_path)
+{
+	json_t *resp = op(s, 60, "read_file", "{s:s}", "path", GUEST_OUT);
 
-		json_object_foreach(old_sysctls, name, v)
-		{
-			json_t *rr = NULL;
+	if (!resp)
+		return;
+	save_text(json_path, jstr(resp, "data"));
+	if (fio_parse_json(jstr(resp, "data"), s->c->workload, json_path, &s->fio) == 0)
+		s->have_fio = true;
+	else
+		fail(s, "fio's JSON output could not be read (%s)", json_path);
+	json_decref(resp);
+}
 
-			if (json_is_string(v))
-				vm_op(&g->vm, 30, &rr, "sysctl_set", "{s:s, s:s}", "name", name,
-				      "value", json_string_value(v));
-			json_decref(rr);
-		}
-	}
-	if (mounted && !s->vm_lost) {
+/* The mirror of the set-up: whatever was started is undone, in reverse. */
+static void sample_cleanup(struct sample_ctx *s, struct sample_state *st)
+{
+	struct group_vm *g = s->g;
+
+	if (st->tracing && !s->vm_lost) {
 		json_t *rr = NULL;
 
-		vm_op(&g->vm, 120, &rr, "unlink", "{s:s}", "path", file);
+		/* A probe that failed half-way must not leave the next sample traced. */
+		vm_op(&g->vm, 60, &rr, "trace_stop", NULL);
+		json_decref(rr);
+	}
+	if (!s->vm_lost)
+		restore_writeback(s, st);
+	if (st->mounted && !s->vm_lost) {
+		json_t *rr = NULL;
+
+		vm_op(&g->vm, 120, &rr, "unlink", "{s:s}", "path", st->file);
 		json_decref(rr);
 		if (vm_umount(&g->vm, GUEST_DIR) < 0)
 			fail(s, "umount failed after the sample");
 	}
-	mount_result_free(&mr);
-	json_decref(old_sysctls);
-	free(file);
-	free(opts);
-	free(job);
+	mount_result_free(&st->mr);
+	json_decref(st->old_sysctls);
+	free(st->file);
+	free(st->opts);
+	free(st->job);
+}
+
+/*
+ * One sample, as the list of its steps: a fresh mount with the path's
+ * option, the file the workload needs, a cold remount for reads from disk,
+ * writeback held off for writes to cache, fio, then its result.
+ */
+static void run_sample(struct sample_ctx *s, const char *sample_base)
+{
+	const struct bench_workload *w = s->c->workload;
+	struct sample_state st = {.old_sysctls = json_object(), .cached_before = -1};
+	char *job_path = xasprintf("%s.fio", sample_base);
+	char *json_path = xasprintf("%s.json", sample_base);
+
+	st.file = xasprintf("%s/iolab-%s.dat", GUEST_DIR, w->name);
+	st.opts = mount_options(s->r, s->g, s->c->path);
+	st.job = bench_fio_job(w, s->c->bs, s->file_size, s->runtime, st.file);
+	save_text(job_path, st.job);
+	if (check_preconditions(s, &st) < 0 || mount_test_fs(s, &st) < 0)
+		goto out;
+	if (s->trace && trace_start(s, &st.mr) == 0)
+		st.tracing = true;
+	if (prepare_file(s, &st) < 0 || (w->drop_caches && remount_cold(s, &st) < 0))
+		goto out;
+	if (w->hold_writeback && hold_writeback(s, &st) < 0)
+		goto out;
+	if (run_fio(s, &st) < 0)
+		goto out;
+	if (st.tracing) {
+		st.tracing = false;
+		trace_stop(s);
+	}
+	check_page_cache(s, &st);
+	read_fio_result(s, json_path);
+out:
+	sample_cleanup(s, &st);
 	free(job_path);
 	free(json_path);
 }
