@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "bench_jobs.h"
+#include "bench_resources.h"
 #include "bench_runner.h"
 #include "cache.h"
 #include "image.h"
@@ -83,16 +84,52 @@ static json_t *job_json(struct runner *r, const struct bench_group *g, size_t id
 	                 "steps", steps);
 }
 
+/*
+ * What the plan's VMs need, said before anything is built.  The local
+ * executor runs them on this host, -j at a time: refused here when they do
+ * not fit.  Jobs for other hosts (--plan alone, Slurm) run one VM each and
+ * are checked by --run-job where they land; here the numbers are shown,
+ * with a warning when this host could not take even one.
+ */
+static int plan_resources(const struct bench_opts *o, const struct matrix *m, json_t **json)
+{
+	bool local = o->executor && !strcmp(o->executor, "local");
+	long groups = (long)(m->devices.n * m->nfs * m->nkernels);
+	long vms = local && o->jobs > 1 ? o->jobs : 1;
+	char *summary, *why;
+	bool refused;
+
+	if (vms > groups)
+		vms = groups;
+	if (bench_resources_eval(m, vms, &summary, &why, json) < 0)
+		return -1;
+	refused = why && local;
+	if (refused) {
+		error("%s", why);
+	} else {
+		printf("matrix %s%s: %s\n", m->name, local ? "" : ", per job (one VM each)",
+		       summary);
+		fflush(stdout);
+		if (why)
+			warn("a job would not fit on this host: %s", why);
+	}
+	free(summary);
+	free(why);
+	return refused ? -1 : 0;
+}
+
 int bench_plan(const struct bench_opts *o, const char *outdir, struct bench_plan_info *info_out)
 {
 	struct runner r = {.o = o};
 	char *matrix_text = NULL, *jobs_dir = NULL;
-	json_t *plan = NULL, *jobs, *meta;
+	json_t *plan = NULL, *jobs, *meta, *resources = NULL;
 	int ret = -1;
 
 	if (matrix_load(o->matrix, &r.m) < 0)
 		return -1;
 	if (runner_load(&r) < 0)
+		goto out;
+	if (plan_resources(o, &r.m, &resources) < 0)
 		goto out;
 	if (runner_prepare_kernels(&r) < 0 || runner_prepare_image(&r) < 0)
 		goto out;
@@ -115,10 +152,10 @@ int bench_plan(const struct bench_opts *o, const char *outdir, struct bench_plan
 	runner_mark_cells(&r);
 	store_set_run_status(r.st, r.run_id, "planned");
 	jobs = json_array();
-	plan = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:I, s:o}", "format", PLAN_FORMAT,
+	plan = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:I, s:o, s:O}", "format", PLAN_FORMAT,
 	                 "run_id", r.run_id, "matrix_path", r.m.path, "matrix_sha256", r.m.sha256,
 	                 "image_key", r.image_key, "run_meta", meta, "cells", (json_int_t)r.ncells,
-	                 "jobs", jobs);
+	                 "jobs", jobs, "resources", resources);
 	for (size_t i = 0; i < r.ngroups; i++) {
 		json_t *job = job_json(&r, &r.groups[i], i, matrix_text);
 		char *file = xasprintf("%s/%s.json", jobs_dir, jstr(job, "job_id"));
@@ -148,6 +185,7 @@ int bench_plan(const struct bench_opts *o, const char *outdir, struct bench_plan
 	}
 out:
 	json_decref(plan);
+	json_decref(resources);
 	free(matrix_text);
 	free(jobs_dir);
 	runner_free(&r);
@@ -249,7 +287,7 @@ int bench_run_job(const struct bench_opts *o, const char *job_path, const char *
 	struct runner r = {.o = o};
 	struct bench_group g = {0};
 	json_t *job = load_json(job_path, JOB_FORMAT), *result = NULL;
-	char *db = NULL, *started = iso_time_now();
+	char *db = NULL, *started = iso_time_now(), *needs = NULL;
 	int ret = -1;
 
 	r.tty = isatty(STDERR_FILENO);
@@ -261,6 +299,10 @@ int bench_run_job(const struct bench_opts *o, const char *job_path, const char *
 	}
 	if (job_matrix(job, outdir, &r.m) < 0)
 		goto out;
+	/* Jobs land on hosts the plan never saw: each checks its own before it boots. */
+	if (bench_resources_check(&r.m, 1, &needs) < 0)
+		goto out;
+	info("job %s: %s", jstr(job, "job_id"), needs);
 	r.m.runtime = (long)json_integer_value(json_object_get(job, "runtime"));
 	r.m.repetitions = (long)json_integer_value(json_object_get(job, "repetitions"));
 	if (runner_load_series(&r) < 0 || job_kernel(&r, json_object_get(job, "kernel")) < 0)
@@ -337,6 +379,7 @@ out:
 	free(g.steps);
 	free(db);
 	free(started);
+	free(needs);
 	runner_free(&r);
 	return ret;
 }

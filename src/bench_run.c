@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "bench_evidence.h"
+#include "bench_resources.h"
 #include "image.h"
 #include "kernel.h"
 #include "run_command.h"
@@ -1070,6 +1071,7 @@ static int open_run(struct runner *r)
 int bench_run(const struct bench_opts *o, char **run_id)
 {
 	struct runner r = {.o = o};
+	char *needs = NULL;
 	json_t *meta;
 	int ret = -1;
 
@@ -1080,6 +1082,14 @@ int bench_run(const struct bench_opts *o, char **run_id)
 	gethostname(r.hostname, sizeof(r.hostname) - 1);
 	if (runner_load(&r) < 0)
 		goto out;
+	/*
+	 * Before the store, the kernels and the image: a run this host cannot
+	 * hold is refused in seconds, not after an hour of building.
+	 */
+	if (bench_resources_check(&r.m, 1, &needs) < 0)
+		goto out;
+	printf("matrix %s: %s\n", r.m.name, needs);
+	fflush(stdout);
 	if (open_run(&r) < 0)
 		goto out;
 	/* Before the long steps: Ctrl-C from here on leaves a resumable run. */
@@ -1154,6 +1164,7 @@ int bench_run(const struct bench_opts *o, char **run_id)
 		*run_id = xstrdup(r.run_id);
 	ret = r.failed ? 1 : 0;
 out:
+	free(needs);
 	runner_free(&r);
 	return ret;
 }

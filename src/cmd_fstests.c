@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bench_resources.h"
 #include "cache.h"
 #include "commands.h"
 #include "fstests.h"
@@ -329,6 +330,30 @@ static void fill_vm(const struct fstests_args *a, struct vm_config *c)
 	c->boot_timeout = (double)a->boot_timeout;
 }
 
+/* Before fstests is built or anything boots: the disks and the guest must fit this host. */
+static int check_resources(const struct fstests_args *a, const struct fstests_configs *c,
+                           const struct strvec *sections, bool full)
+{
+	const char *dir = res_backing_dir(a->backing);
+	struct res_need n;
+	struct res_host h;
+	char *why;
+
+	if (res_probe(dir, &h) < 0)
+		return -1;
+	fstests_resources_need(c, sections, a->disk_size, a->mem, full, dir, &n);
+	why = res_check(&n, &h);
+	if (why) {
+		error("%s", why);
+		free(why);
+		return -1;
+	}
+	why = res_summary(&n, &h);
+	info("fstests %s", why);
+	free(why);
+	return 0;
+}
+
 static int do_run(struct fstests_args *a, const struct strvec *tests, bool check_only)
 {
 	struct fstests_configs c;
@@ -347,6 +372,8 @@ static int do_run(struct fstests_args *a, const struct strvec *tests, bool check
 		disks = cache_dir("fstests/disks");
 		a->backing = xstrdup(disks);
 	}
+	if (check_resources(a, &c, &sections, !check_only && !a->list) < 0)
+		goto out;
 	o.configs = &c;
 	o.sections = &sections;
 	o.groups = &a->groups;

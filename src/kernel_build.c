@@ -10,12 +10,14 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_resources.h"
 #include "cache.h"
 #include "paths.h"
 #include "run_command.h"
@@ -618,6 +620,72 @@ static int install_config(struct kbuild *b)
 	return ret;
 }
 
+/* nftw() passes no argument through: the walk below is the only user. */
+static int64_t tree_bytes_sum;
+static const char *tree_bytes_git;
+
+static int add_bytes(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	/* rsync leaves .git out of the copy; a git tree's history is no build's need. */
+	if (flag == FTW_D && !strcmp(path, tree_bytes_git))
+		return FTW_SKIP_SUBTREE;
+	if (flag == FTW_F)
+		tree_bytes_sum = res_add(tree_bytes_sum, (int64_t)st->st_blocks * 512);
+	return FTW_CONTINUE;
+}
+
+/* What a copy of the tree takes on disk, .git left out. */
+static int64_t tree_bytes(const char *tree)
+{
+	char *git = path_join(tree, ".git");
+
+	tree_bytes_sum = 0;
+	tree_bytes_git = git;
+	nftw(tree, add_bytes, 64, FTW_PHYS | FTW_ACTIONRETVAL);
+	tree_bytes_git = NULL;
+	free(git);
+	return tree_bytes_sum;
+}
+
+/*
+ * Refused before the lock and the copy: a build that runs out of room
+ * fails half-way through with a compiler's "No space left on device", its
+ * object tree left broken for the next build of the slot.  A slot built
+ * before needs only what the patches touch; a new one a whole object tree,
+ * and the source's copy unless the slot has one.
+ */
+static int check_build_space(struct kbuild *b)
+{
+	char *bdir = xasprintf("%s/build/%.16s/vmlinux", cache_root(), b->slot);
+	char *work = xasprintf("%s/work/%.16s/Makefile", cache_root(), b->slot);
+	bool built = path_exists(bdir), copied = path_exists(work);
+	int64_t need = built ? RES_KERNEL_REBUILD : RES_KERNEL_TREE;
+	struct res_host h;
+	char *what, *why = NULL;
+	int ret = -1;
+
+	if (!copied)
+		need = res_add(need, tree_bytes(b->src.tree));
+	if (res_probe(cache_root(), &h) < 0)
+		goto out;
+	what = xasprintf("building kernel %.12s (%s%s)", b->key,
+	                 built ? "in its slot's object tree" : "a new object tree",
+	                 copied ? "" : " and a copy of the source");
+	why = res_check_space(what, cache_root(), need, h.dir_free,
+	                      "free space there, or put the cache on a larger disk with --cache "
+	                      "DIR (or IOLAB_CACHE)");
+	free(what);
+	if (why)
+		error("%s", why);
+	else
+		ret = 0;
+out:
+	free(why);
+	free(bdir);
+	free(work);
+	return ret;
+}
+
 int kernel_build(const struct kernel_opts *o, char **key)
 {
 	struct kbuild b = {.o = o, .t0 = now_seconds()};
@@ -653,7 +721,7 @@ int kernel_build(const struct kernel_opts *o, char **key)
 	}
 	if (b.patches.n && check_patches(&b) < 0)
 		goto out;
-	if (configure_scratch(&b) < 0)
+	if (configure_scratch(&b) < 0 || check_build_space(&b) < 0)
 		goto out;
 	/* The lock covers one object tree: other slots and cache hits go on. */
 	lockname = xasprintf("kernel-build-%.16s", b.slot);

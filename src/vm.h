@@ -53,13 +53,16 @@ enum vm_device {
 const char *vm_device_name(enum vm_device d);
 int vm_device_parse(const char *s, enum vm_device *d);
 
+/* Where memory-backed disks live: a tmpfs, so their bytes are host memory. */
+#define VM_MEMORY_DIR "/dev/shm"
+
 struct vm_config {
 	const char *kernel; /* key, prefix, path or "latest" */
 	const char *image;  /* key, prefix, path or NULL for the newest default image */
 	enum vm_device device;
 	int disks;
 	int64_t disk_size;
-	const char *backing; /* "memory" (/dev/shm) or a directory */
+	const char *backing; /* "memory" (VM_MEMORY_DIR) or a directory */
 	int64_t mem;
 	int cpus;
 	const char *accel;   /* "auto", "kvm", "tcg" */

@@ -620,7 +620,7 @@ int vm_start(const struct vm_config *cfg, struct vm *vm)
 	vm->qemu_log = xasprintf("%s/qemu.log", vm->run_dir);
 	/* Unix socket paths are short (108 bytes): keep it out of deep result trees. */
 	vm->sock = xasprintf("/tmp/iolab-%ld-%p.sock", (long)getpid(), (void *)vm);
-	dir = !strcmp(cfg->backing, "memory") ? "/dev/shm" : cfg->backing;
+	dir = !strcmp(cfg->backing, "memory") ? VM_MEMORY_DIR : cfg->backing;
 	if (!is_dir(dir))
 		return error("--backing %s: no such directory", dir);
 	vm->ndisks = cfg->disks;
