@@ -17,19 +17,13 @@
 #include "bench_runner.h"
 #include "cache.h"
 #include "image.h"
+#include "json_util.h"
 #include "paths.h"
 #include "run_command.h"
 
 #define PLAN_FORMAT   "iolab-plan-1"
 #define JOB_FORMAT    "iolab-job-1"
 #define RESULT_FORMAT "iolab-job-result-1"
-
-static const char *jstr(json_t *o, const char *k)
-{
-	const char *s = json_string_value(json_object_get(o, k));
-
-	return s ? s : "";
-}
 
 static int save_json(const char *path, json_t *j)
 {
