@@ -585,10 +585,11 @@ static void job_argv(struct strvec *a, const struct bench_opts *o, const char *j
 	sv_pushf(a, "%s/iolab", self);
 	sv_pushf(a, "--cache=%s", cache_root());
 	sv_push(a, "bench");
+	sv_push(a, "run-job");
 	if (o->accel)
 		sv_pushf(a, "--accel=%s", o->accel);
-	sv_pushf(a, "--run-job=%s", job);
 	sv_pushf(a, "--out=%s", out);
+	sv_push(a, job);
 	free(self);
 }
 
@@ -598,8 +599,6 @@ static int run_local(const struct bench_opts *o, json_t *plan, const char *plan_
 	size_t next = 0, total = json_array_size(jobs), running = 0, failed = 0;
 	pid_t *pids = xcalloc(total + 1, sizeof(*pids));
 
-	if (n < 1)
-		n = 1;
 	info("running %zu jobs, %ld at a time%s", total, n,
 	     n > 1 ? " (samples taken beside other lab VMs are marked so)" : "");
 	while (next < total || running) {
@@ -706,7 +705,7 @@ static int run_slurm(const struct bench_opts *o, json_t *plan, const char *plan_
 		goto out;
 	}
 	if (!wait) {
-		printf("submitted Slurm array job %s; when it is done: iolab bench --collect %s\n",
+		printf("submitted Slurm array job %s; when it is done: iolab bench collect %s\n",
 		       id, plan_dir);
 		ret = 0;
 		goto out;
