@@ -50,7 +50,8 @@ static char *key(char c, char last)
 	return k;
 }
 
-static void expect_dir(char *got, const char *want)
+/* got (freed) is want. */
+static void expect_str(char *got, const char *want)
 {
 	assert_non_null(got);
 	assert_string_equal(got, want);
@@ -68,17 +69,17 @@ static void test_kernels(void **state)
 	(void)state;
 	/* Newest meta.json wins; a build directory and an entry without meta.json are not entries.
 	 */
-	expect_dir(kernel_dir("latest"), db);
-	expect_dir(cache_entry("kernels", "latest", NULL), db);
-	expect_dir(kernel_dir(c), dc);
-	expect_dir(kernel_dir("cc"), dc);
-	expect_dir(kernel_dir(da), da);
+	expect_str(kernel_dir("latest"), db);
+	expect_str(cache_entry("kernels", "latest", NULL), db);
+	expect_str(kernel_dir(c), dc);
+	expect_str(kernel_dir("cc"), dc);
+	expect_str(kernel_dir(da), da);
 	assert_null(kernel_dir("dd"));
 	assert_null(kernel_dir("not-a-key"));
 	/* Two entries start with "aa": refused rather than one picked. */
 	assert_null(kernel_dir("aa"));
 	assert_null(cache_entry("kernels", "aaa", NULL));
-	expect_dir(kernel_dir(a), da);
+	expect_str(kernel_dir(a), da);
 	free(a);
 	free(b);
 	free(c);
@@ -100,28 +101,23 @@ static void test_images_mean_the_same(void **state)
 	char *old = key('1', '1'), *new = key('1', '2'), *over = key('2', '0');
 	char *dold = entry("images", old, plain, 10), *dnew = entry("images", new, plain, 20);
 	char *dover = entry("images", over, overlay, 30);
-	char *sqfs = path_join(dnew, "root.sqfs"), *got;
+	char *sqfs = path_join(dnew, "root.sqfs"), *over_sqfs = path_join(dover, "root.sqfs");
 
 	(void)state;
 	/* "latest": the newest default image, as for kernels the newest kernel. */
-	got = image_default_key();
-	assert_string_equal(got, new);
-	free(got);
-	got = image_path("latest");
-	assert_string_equal(got, sqfs);
-	free(got);
+	expect_str(image_default_key(), new);
+	expect_str(image_path("latest"), sqfs);
 	/* A newer overlay image is found by key, never as "latest". */
-	got = image_path("2");
-	assert_non_null(got);
-	free(got);
-	expect_dir(cache_entry("images", "latest", NULL), dover);
+	expect_str(image_path("2"), over_sqfs);
+	expect_str(cache_entry("images", "latest", NULL), dover);
 	/* The same refusal as for kernels. */
 	assert_null(image_path("11"));
-	expect_dir(cache_entry("images", old, NULL), dold);
+	expect_str(cache_entry("images", old, NULL), dold);
 	free(old);
 	free(new);
 	free(over);
 	free(sqfs);
+	free(over_sqfs);
 	free(dold);
 	free(dnew);
 	free(dover);

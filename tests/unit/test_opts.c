@@ -3,18 +3,17 @@
  * The option tables: defaults and ranges the parser enforces, rows shared
  * between commands, and modes given as subcommands or as their old flags.
  */
-#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "commands.h"
 #include "opts.h"
+#include "stderr_capture.h"
 #include "util.h"
 #include "vm.h"
 
@@ -51,25 +50,12 @@ static int parse(struct args *a, ...)
 	return opts_parse(&usage, table, a, argc, argv, 1, NULL);
 }
 
-/* What fn wrote to stderr, and its return value. */
-static char *stderr_of(int (*fn)(int, char **), int argc, char **argv, int *ret)
+static void refused(const char *option, const char *value)
 {
-	char path[] = "/tmp/iolab-test-stderr-XXXXXX";
-	int fd = mkstemp(path), saved = dup(STDERR_FILENO);
-	char *text;
+	struct args a;
 
-	assert_true(fd >= 0 && saved >= 0);
-	fflush(stderr);
-	dup2(fd, STDERR_FILENO);
-	*ret = fn(argc, argv);
-	fflush(stderr);
-	dup2(saved, STDERR_FILENO);
-	close(saved);
-	close(fd);
-	text = read_file(path, NULL);
-	unlink(path);
-	assert_non_null(text);
-	return text;
+	assert_int_equal(parse(&a, option, value, NULL), -1);
+	opts_free(table, &a);
 }
 
 static void test_defaults_and_ranges(void **state)
@@ -92,20 +78,13 @@ static void test_defaults_and_ranges(void **state)
 	opts_free(table, &a);
 
 	/* Out of range, either end, or not a number at all: refused, not ignored. */
-	assert_int_equal(parse(&a, "--n", "-5", NULL), -1);
-	opts_free(table, &a);
-	assert_int_equal(parse(&a, "--n", "0", NULL), -1);
-	opts_free(table, &a);
-	assert_int_equal(parse(&a, "--n", "11", NULL), -1);
-	opts_free(table, &a);
-	assert_int_equal(parse(&a, "--n", "3x", NULL), -1);
-	opts_free(table, &a);
-	assert_int_equal(parse(&a, "--open", "-1", NULL), -1);
-	opts_free(table, &a);
-	assert_int_equal(parse(&a, "--size", "4k", NULL), -1);
-	opts_free(table, &a);
-	assert_int_equal(parse(&a, "--size", "2G", NULL), -1);
-	opts_free(table, &a);
+	refused("--n", "-5");
+	refused("--n", "0");
+	refused("--n", "11");
+	refused("--n", "3x");
+	refused("--open", "-1");
+	refused("--size", "4k");
+	refused("--size", "2G");
 }
 
 static void test_help_shows_default_and_range(void **state)
@@ -210,20 +189,32 @@ static void test_modes(void **state)
 	assert_int_equal(opts_mode("iolab bench", modes, 0, plan), -1);
 }
 
+struct call {
+	int (*fn)(int, char **);
+	struct strvec argv;
+};
+
+static int call(void *arg)
+{
+	struct call *c = arg;
+
+	return c->fn((int)c->argv.n, c->argv.v);
+}
+
 /* The builtins refuse with one line, exit 2, and start nothing. */
 static void expect_refusal(int (*fn)(int, char **), const char *words, const char *says)
 {
-	struct strvec sv = STRVEC_INIT;
+	struct call c = {fn, STRVEC_INIT};
 	char *text;
 	int ret;
 
-	sv_split(&sv, words, " ");
-	text = stderr_of(fn, (int)sv.n, sv.v, &ret);
+	sv_split(&c.argv, words, " ");
+	text = stderr_of(call, &c, &ret);
 	assert_int_equal(ret, 2);
 	if (!strstr(text, says) || strchr(text, '\n') != text + strlen(text) - 1)
 		fail_msg("'%s' said:\n%s\nwanted one line with: %s", words, text, says);
 	free(text);
-	sv_clear(&sv);
+	sv_clear(&c.argv);
 }
 
 static void test_builtin_refusals(void **state)
