@@ -166,9 +166,13 @@ static int run_job_mode(struct bench_cli *c, const struct strvec *args)
 
 static int collect_mode(struct bench_cli *c, const struct strvec *args)
 {
-	char *plan = find_plan_dir(args->v, (int)args->n);
+	char *plan;
 	int r;
 
+	if (!args->n)
+		return error("iolab bench collect takes the directory 'iolab bench plan' wrote, or "
+		             "directories of its job results (see --help)");
+	plan = find_plan_dir(args->v, (int)args->n);
 	if (!plan)
 		return -1;
 	r = bench_collect(&c->o, plan, (const char *const *)args->v, args->n);
