@@ -1,7 +1,7 @@
 # iolab: a QEMU lab for Linux file-system I/O paths.
 #
 #   make            build ./build/iolab and the guest agent
-#   make test       unit + integration tests (sanitized build), installs what is missing
+#   make test       format check, unit + integration tests (sanitized build), installs what is missing
 #   make kernel     build the default guest kernel into the cache
 #   make bench      install, build kernel + image, run bench/cover-letter.conf, print tables
 #   make kernel-bench / vm-bench / jobs-bench   print the stage performance figures
@@ -13,6 +13,9 @@ PKGS     := jansson sqlite3 inih libcrypto libRmath libxml-2.0
 VERSION  := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 CSTD     := -std=c11 -D_GNU_SOURCE -DIOLAB_VERSION='"$(VERSION)"'
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-parameter
+# The compiler lists each object's headers (foo.d beside foo.o): editing one header
+# rebuilds the objects that include it, not every object.
+DEPFLAGS := -MMD -MP
 OPT      ?= -O2 -g
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
@@ -34,10 +37,13 @@ REPS     ?=
 
 # Two flavours from one source: plain (build/) and sanitized (build/san/).
 define flavour
-$(1)/obj/%.o: src/%.c $$(wildcard src/*.h)
+# An object without its .d (built before there were any) is rebuilt once to get one.
+$(1)/obj/%.o: src/%.c $(1)/obj/%.d
 	@mkdir -p $$(dir $$@)
 	@echo "  CC      $$@"
-	@$$(CC) $$(CSTD) $$(WARN) $$(OPT) $(2) $$(PKG_CFLAGS) -Isrc -c $$< -o $$@
+	@$$(CC) $$(CSTD) $$(WARN) $$(DEPFLAGS) $$(OPT) $(2) $$(PKG_CFLAGS) -Isrc -c $$< -o $$@
+$(1)/obj/%.d: ;
+.PRECIOUS: $(1)/obj/%.d
 
 $(1)/libiolab.a: $$(patsubst src/%.c,$(1)/obj/%.o,$$(LIB_SRCS))
 	@rm -f $$@
@@ -46,18 +52,21 @@ $(1)/libiolab.a: $$(patsubst src/%.c,$(1)/obj/%.o,$$(LIB_SRCS))
 $(1)/iolab: $(1)/obj/main.o $(1)/libiolab.a
 	$$(CC) $(2) -o $$@ $$^ $$(PKG_LIBS) -lm
 
-$(1)/tests/%: tests/unit/%.c $(1)/libiolab.a $$(wildcard tests/unit/*.h)
+$(1)/tests/%: tests/unit/%.c $(1)/libiolab.a
 	@mkdir -p $$(dir $$@)
-	$$(CC) $$(CSTD) $$(WARN) $$(OPT) $(2) $$(PKG_CFLAGS) -Isrc -Itests/unit $$< $$(TEST_EXTRA) \
+	$$(CC) $$(CSTD) $$(WARN) $$(DEPFLAGS) $$(OPT) $(2) $$(PKG_CFLAGS) -Isrc -Itests/unit $$< $$(TEST_EXTRA) \
 		$(1)/libiolab.a -o $$@ $$(PKG_LIBS) -lcmocka -lm
 
 # test_vm_agent calls the guest agent's op handlers directly and drives the agent binary.
+# With several sources gcc's .d holds only the last one's headers: name them here.
 $(1)/tests/test_vm_agent: TEST_EXTRA = -Ivm/guest $$(GUEST_OPS_SRCS)
 $(1)/tests/test_vm_agent: $$(GUEST_OPS_SRCS) $$(wildcard vm/guest/*.h) $(BUILD)/iolab-agent
 endef
 
 $(eval $(call flavour,$(BUILD),))
 $(eval $(call flavour,$(BUILD)/san,$(SAN)))
+
+-include $(wildcard $(BUILD)/obj/*.d $(BUILD)/san/obj/*.d $(BUILD)/tests/*.d $(BUILD)/san/tests/*.d)
 
 UNIT_TESTS     := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
 SAN_UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/san/tests/%,$(TEST_SRCS))
@@ -81,6 +90,7 @@ unit-tests: $(SAN_UNIT_TESTS)
 # The tests also need Chromium (the HTML report), tmux (vm shell) and python3.
 test:
 	@IOLAB_TEST_DEPS=1 scripts/install-deps
+	@$(MAKE) --no-print-directory check-format
 	@$(MAKE) --no-print-directory all $(BUILD)/san/iolab $(SAN_UNIT_TESTS)
 	@tests/run-tests $(SAN_UNIT_TESTS)
 

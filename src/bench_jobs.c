@@ -18,19 +18,13 @@
 #include "bench_runner.h"
 #include "cache.h"
 #include "image.h"
+#include "json_util.h"
 #include "paths.h"
 #include "run_command.h"
 
 #define PLAN_FORMAT   "iolab-plan-1"
 #define JOB_FORMAT    "iolab-job-1"
 #define RESULT_FORMAT "iolab-job-result-1"
-
-static const char *jstr(json_t *o, const char *k)
-{
-	const char *s = json_string_value(json_object_get(o, k));
-
-	return s ? s : "";
-}
 
 static int save_json(const char *path, json_t *j)
 {
@@ -91,11 +85,11 @@ static json_t *job_json(struct runner *r, const struct bench_group *g, size_t id
  * are checked by --run-job where they land; here the numbers are shown,
  * with a warning when this host could not take even one.
  */
-static int plan_resources(const struct bench_opts *o, const struct matrix *m, json_t **json)
+static int plan_resources(long local_vms, const struct matrix *m, json_t **json)
 {
-	bool local = o->executor && !strcmp(o->executor, "local");
+	bool local = local_vms > 0;
 	long groups = (long)(m->devices.n * m->nfs * m->nkernels);
-	long vms = local && o->jobs > 1 ? o->jobs : 1;
+	long vms = local_vms > 1 ? local_vms : 1;
 	char *summary, *why;
 	bool refused;
 
@@ -118,7 +112,8 @@ static int plan_resources(const struct bench_opts *o, const struct matrix *m, js
 	return refused ? -1 : 0;
 }
 
-int bench_plan(const struct bench_opts *o, const char *outdir, struct bench_plan_info *info_out)
+int bench_plan(const struct bench_opts *o, const char *outdir, long local_vms,
+               struct bench_plan_info *info_out)
 {
 	struct runner r = {.o = o};
 	char *matrix_text = NULL, *jobs_dir = NULL;
@@ -129,7 +124,7 @@ int bench_plan(const struct bench_opts *o, const char *outdir, struct bench_plan
 		return -1;
 	if (runner_load(&r) < 0)
 		goto out;
-	if (plan_resources(o, &r.m, &resources) < 0)
+	if (plan_resources(local_vms, &r.m, &resources) < 0)
 		goto out;
 	if (runner_prepare_kernels(&r) < 0 || runner_prepare_image(&r) < 0)
 		goto out;
@@ -634,10 +629,11 @@ static void job_argv(struct strvec *a, const struct bench_opts *o, const char *j
 	sv_pushf(a, "%s/iolab", self);
 	sv_pushf(a, "--cache=%s", cache_root());
 	sv_push(a, "bench");
+	sv_push(a, "run-job");
 	if (o->accel)
 		sv_pushf(a, "--accel=%s", o->accel);
-	sv_pushf(a, "--run-job=%s", job);
 	sv_pushf(a, "--out=%s", out);
+	sv_push(a, job);
 	free(self);
 }
 
@@ -647,8 +643,6 @@ static int run_local(const struct bench_opts *o, json_t *plan, const char *plan_
 	size_t next = 0, total = json_array_size(jobs), running = 0, failed = 0;
 	pid_t *pids = xcalloc(total + 1, sizeof(*pids));
 
-	if (n < 1)
-		n = 1;
 	info("running %zu jobs, %ld at a time%s", total, n,
 	     n > 1 ? " (samples taken beside other lab VMs are marked so)" : "");
 	while (next < total || running) {
@@ -755,7 +749,7 @@ static int run_slurm(const struct bench_opts *o, json_t *plan, const char *plan_
 		goto out;
 	}
 	if (!wait) {
-		printf("submitted Slurm array job %s; when it is done: iolab bench --collect %s\n",
+		printf("submitted Slurm array job %s; when it is done: iolab bench collect %s\n",
 		       id, plan_dir);
 		ret = 0;
 		goto out;

@@ -16,7 +16,9 @@ struct bench_plan_info {
  * each naming the cached kernel and image it needs by key and carrying its
  * matrix text.  The run is created in the store as "planned".
  */
-int bench_plan(const struct bench_opts *o, const char *outdir, struct bench_plan_info *info);
+/* local_vms: > 0 when the local executor will run the jobs here, that many at once. */
+int bench_plan(const struct bench_opts *o, const char *outdir, long local_vms,
+               struct bench_plan_info *info);
 /* Runs one job into outdir (results.db, sample files, job-result.json). 0, 1 (failed samples), -1.
  */
 int bench_run_job(const struct bench_opts *o, const char *job_path, const char *outdir);

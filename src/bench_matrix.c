@@ -84,10 +84,10 @@ static const struct mkey matrix_keys[] = {
          "auto: guest_mem / 4, rounded down to a multiple of 1M and of the largest block size"},
         {"runtime", MK_COUNT, "5", "5", "seconds per sample, an upper bound (fio's runtime)"},
         {"repetitions", MK_COUNT, "3", "3", "samples per cell"},
-        {"guest_mem", MK_SIZE, "2G", "2G", "guest memory"},
-        {"guest_cpus", MK_COUNT, "2", "2", "guest CPUs"},
+        {"guest_mem", MK_SIZE, VM_DEFAULT_MEM, "2G", "guest memory"},
+        {"guest_cpus", MK_COUNT, VM_DEFAULT_CPUS, "2", "guest CPUs"},
         {"disk_size", MK_AUTO_SIZE, "auto", "2G", "auto: 2 * file_size + 512M"},
-        {"backing", MK_STR, "memory", "memory", "memory (/dev/shm) or a host directory"},
+        {"backing", MK_STR, VM_DEFAULT_BACKING, "memory", "memory (/dev/shm) or a host directory"},
 };
 
 static const struct mkey kernel_keys[] = {

@@ -19,6 +19,7 @@
 #include "bench_evidence.h"
 #include "bench_resources.h"
 #include "image.h"
+#include "json_util.h"
 #include "kernel.h"
 #include "run_command.h"
 #include "vm.h"
@@ -47,13 +48,6 @@ struct group_vm {
 #define PROBE_FILE_SIZE (16LL << 20)
 
 /* ---- small helpers ---- */
-
-static const char *jstr(json_t *o, const char *k)
-{
-	const char *s = json_string_value(json_object_get(o, k));
-
-	return s ? s : "";
-}
 
 static char *flat(const char *id)
 {

@@ -15,14 +15,6 @@ struct bench_opts {
 	long runtime;  /* > 0 overrides the matrix */
 	long reps;     /* > 0 overrides the matrix */
 	char *format;  /* table format for the closing report */
-	/* Jobs: --plan / --run-job / --collect, and how to run them. */
-	bool plan;
-	char *run_job;
-	bool collect;
-	char *out;
-	char *executor; /* local, slurm */
-	long jobs;      /* local executor: VMs at once */
-	bool no_wait;   /* slurm: submit and return */
 	/* Tracing on in the measured window too: only to measure what it costs. */
 	bool trace_measured;
 };

@@ -10,7 +10,6 @@
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 struct store {
 	sqlite3 *db;
@@ -267,9 +266,7 @@ static bool run_exists(struct store *st, const char *run_id)
 
 char *store_new_run_id(struct store *st, const char *matrix_name)
 {
-	time_t now = time(NULL);
-	struct tm tm;
-	char stamp[32];
+	char *stamp = stamp_now();
 	char *name = xstrdup(matrix_name && *matrix_name ? matrix_name : "run"), *id;
 
 	/* Run ids name directories under results/ too: keep them to safe characters. */
@@ -277,13 +274,12 @@ char *store_new_run_id(struct store *st, const char *matrix_name)
 		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-",
 		            *p))
 			*p = '-';
-	gmtime_r(&now, &tm);
-	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
 	id = xasprintf("%s-%s", stamp, name);
 	for (int n = 2; run_exists(st, id); n++) {
 		free(id);
 		id = xasprintf("%s-%s-%d", stamp, name, n);
 	}
+	free(stamp);
 	free(name);
 	return id;
 }

@@ -13,22 +13,17 @@
 #include "paths.h"
 
 struct fstests_args {
+	struct vm_args vm;
 	char *fstests;
 	char *fstests_git;
 	char *configs;
 	char *config;
 	struct strvec groups;
 	struct strvec xgroups;
-	char *kernel;
-	char *image;
 	char *suite;
-	char *accel;
-	int64_t mem;
-	long cpus;
 	int64_t disk_size;
 	char *backing;
 	long test_timeout;
-	long boot_timeout;
 	char *results;
 	char *run;
 	bool diff;
@@ -50,62 +45,59 @@ static const struct opt fstests_opts[] = {
          "run the tests of a group (-g GROUP, as check takes it)", NULL, NULL},
         {"exclude-group", OPT_LIST, offsetof(struct fstests_args, xgroups), "GROUP",
          "leave a group out (-x GROUP), beyond the section's own", NULL, NULL},
-        {"kernel", OPT_STR, offsetof(struct fstests_args, kernel), "KEY",
-         "cached kernel: key, key prefix, directory or 'latest'", "latest", NULL},
-        {"image", OPT_STR, offsetof(struct fstests_args, image), "KEY",
-         "guest image for --check-configs (runs build their own)", "latest", NULL},
         {"suite", OPT_CHOICE, offsetof(struct fstests_args, suite), "SUITE",
          "the Debian suite fstests is built against and runs on", IMAGE_DEFAULT_SUITE,
          "trixie|trixie-backports|sid|experimental"},
-        {"accel", OPT_CHOICE, offsetof(struct fstests_args, accel), NULL,
-         "KVM when it works (auto), or force one", "auto", "auto|kvm|tcg"},
-        {"mem", OPT_SIZE, offsetof(struct fstests_args, mem), "SIZE", "guest memory", "2G", NULL},
-        {"cpus", OPT_INT, offsetof(struct fstests_args, cpus), "N", "guest CPUs", "2", NULL},
+        /* Not the guest's --disk-size and --backing: fstests' disks have defaults of their own. */
         {"disk-size", OPT_SIZE, offsetof(struct fstests_args, disk_size), "SIZE",
-         "size of TEST_DEV and SCRATCH_DEV [default: the section's IOLAB_DISK_SIZE]", NULL, NULL},
+         "size of TEST_DEV and SCRATCH_DEV [default: the section's IOLAB_DISK_SIZE]", NULL,
+         "16M..4T"},
         {"backing", OPT_STR, offsetof(struct fstests_args, backing), "memory|DIR",
          "where the disk files live [default: <cache>/fstests/disks, sparse]", NULL, NULL},
         {"test-timeout", OPT_INT, offsetof(struct fstests_args, test_timeout), "SECONDS",
          "a test running longer is a hung guest: marked as an error, the run goes on", "3600",
-         NULL},
-        {"boot-timeout", OPT_INT, offsetof(struct fstests_args, boot_timeout), "SECONDS",
-         "give up when the agent is not up by then", "60", NULL},
+         "1..86400"},
         {"results", OPT_STR, offsetof(struct fstests_args, results), "DIR", "where runs are stored",
          "results/fstests", NULL},
         {"run", OPT_STR, offsetof(struct fstests_args, run), "RUN",
-         "for --summary and --diff: a run id or directory [default: the newest]", NULL, NULL},
+         "for summary and diff: a run id or directory [default: the newest]", NULL, NULL},
+        /* The modes' old flags, kept for a release. */
         {"list", OPT_BOOL, offsetof(struct fstests_args, list), NULL,
-         "only say which tests each section would run (check -n)", NULL, NULL},
+         "deprecated: 'iolab fstests list'", NULL, NULL},
         {"summary", OPT_BOOL, offsetof(struct fstests_args, summary), NULL,
-         "print the summary of a stored run", NULL, NULL},
+         "deprecated: 'iolab fstests summary'", NULL, NULL},
         {"diff", OPT_BOOL, offsetof(struct fstests_args, diff), NULL,
-         "compare two sections (names in the run, or result.xml paths): exit 1 when the "
-         "second fails a test the first passes",
-         NULL, NULL},
+         "deprecated: 'iolab fstests diff'", NULL, NULL},
         {"check-configs", OPT_BOOL, offsetof(struct fstests_args, check_configs), NULL,
-         "check each section's mkfs and mount options in a guest (no fstests needed)", NULL, NULL},
+         "deprecated: 'iolab fstests check-configs'", NULL, NULL},
         OPT_END,
 };
 
 static const struct cmd_usage fstests_usage = {
-        "iolab fstests --fstests DIR [--config 4k,4k-iomap] [-g GROUP | TESTS...] [options]\n"
-        "       iolab fstests --diff SECTION_A SECTION_B [--run RUN]\n"
-        "       iolab fstests --summary [--run RUN]\n"
-        "       iolab fstests --check-configs [--config SECTIONS]",
+        "iolab fstests [run] --fstests DIR [--config 4k,4k-iomap] [-g GROUP | TESTS...] [options]\n"
+        "       iolab fstests list --fstests DIR [--config SECTIONS] [-g GROUP | TESTS...]\n"
+        "       iolab fstests diff SECTION_A SECTION_B [--run RUN]\n"
+        "       iolab fstests summary [--run RUN]\n"
+        "       iolab fstests check-configs [--config SECTIONS]",
         "Builds the fstests checkout for the guest's Debian userland, boots a VM per\n"
         "section with TEST_DEV and SCRATCH_DEV, makes and verifies the file system the\n"
         "section describes, and runs ./check -s SECTION.  check.log, result.xml and the\n"
         "files of failed tests go to results/fstests/<run>/<section>/.  A crashed or hung\n"
         "guest marks the running test as an error and the run goes on with the next one\n"
         "in a new VM.  The summary is kvm-xfstests': 'SECTION: N tests, F failures,\n"
-        "S skipped, T seconds'.  --diff A B lists the tests that fail only with B.\n"
-        "Exit status of a run: 0 when every section ran (failures are results), 1 when\n"
-        "one could not.",
+        "S skipped, T seconds'.  Exit status of a run: 0 when every section ran\n"
+        "(failures are results), 1 when one could not.\n"
+        "  list           which tests each section would run (check -n)\n"
+        "  diff A B       the tests that fail only with B (sections of a stored run, or\n"
+        "                 result.xml paths); exit 1 when there is one\n"
+        "  summary        the summary of a stored run again\n"
+        "  check-configs  each section's mkfs and mount options in a guest (no fstests)\n"
+        "--image is the guest image of check-configs; runs build their own.",
         "examples:\n"
         "  iolab fstests --fstests ~/src/xfstests-dev --config 4k,4k-iomap -g quick\n"
-        "  iolab fstests --fstests ~/src/xfstests-dev generic/001 ext4/001\n"
-        "  iolab fstests --diff 4k 4k-iomap             # the newest run holding both\n"
-        "  iolab fstests --check-configs --config 4k,64k,bigalloc_4k"};
+        "  iolab fstests run --fstests ~/src/xfstests-dev generic/001 ext4/001\n"
+        "  iolab fstests diff 4k 4k-iomap               # the newest run holding both\n"
+        "  iolab fstests check-configs --config 4k,64k,bigalloc_4k"};
 
 /* check's own short options, -g and -x, as the long ones of the table. */
 static char **translate_short(int argc, char **argv)
@@ -248,8 +240,8 @@ static int do_diff(const struct fstests_args *a, const struct strvec *args)
 	int ret;
 
 	if (args->n != 2) {
-		error("--diff takes two sections (or result.xml paths): the baseline, then the one "
-		      "to check, e.g. --diff 4k 4k-iomap");
+		error("iolab fstests diff takes two sections (or result.xml paths): the baseline, "
+		      "then the one to check, e.g. 'iolab fstests diff 4k 4k-iomap'");
 		return 2;
 	}
 	pa = find_section(a, args->v[0], args->v[1]);
@@ -318,18 +310,6 @@ static int do_summary(const struct fstests_args *a)
 	return 0;
 }
 
-static void fill_vm(const struct fstests_args *a, struct vm_config *c)
-{
-	vm_config_defaults(c);
-	c->kernel = a->kernel;
-	c->image = a->image;
-	c->mem = a->mem;
-	c->cpus = (int)a->cpus;
-	c->accel = a->accel;
-	c->backing = a->backing;
-	c->boot_timeout = (double)a->boot_timeout;
-}
-
 /* Before fstests is built or anything boots: the disks and the guest must fit this host. */
 static int check_resources(const struct fstests_args *a, const struct fstests_configs *c,
                            const struct strvec *sections, bool full)
@@ -341,7 +321,7 @@ static int check_resources(const struct fstests_args *a, const struct fstests_co
 
 	if (res_probe(dir, &h) < 0)
 		return -1;
-	fstests_resources_need(c, sections, a->disk_size, a->mem, full, dir, &n);
+	fstests_resources_need(c, sections, a->disk_size, a->vm.mem, full, dir, &n);
 	why = res_check(&n, &h);
 	if (why) {
 		error("%s", why);
@@ -383,7 +363,8 @@ static int do_run(struct fstests_args *a, const struct strvec *tests, bool check
 	o.test_timeout = (double)a->test_timeout;
 	o.results = a->results;
 	o.list_only = a->list;
-	fill_vm(a, &o.vm);
+	vm_config_from_args(&a->vm, &o.vm);
+	o.vm.backing = a->backing;
 	if (check_only) {
 		ret = fstests_check_configs(&o, &dir);
 		goto out;
@@ -420,33 +401,45 @@ out:
 	return ret;
 }
 
+enum fstests_mode { FT_RUN, FT_DIFF, FT_SUMMARY, FT_CHECK_CONFIGS, FT_LIST };
+static const char *const fstests_modes[] = {"run",           "diff", "summary",
+                                            "check-configs", "list", NULL};
+
 int cmd_fstests(int argc, char **argv)
 {
 	struct fstests_args a = {0};
 	struct strvec args = STRVEC_INIT;
 	char **av = translate_short(argc, argv);
-	int r = opts_parse_args(&fstests_usage, fstests_opts, &a, argc, av, 1, &args);
+	int word = opts_mode_word(fstests_modes, argc, argv);
+	/* The guest options fstests lets a user change; its disks are its own (see above). */
+	struct opt *table = opts_join(fstests_opts, vm_options, offsetof(struct fstests_args, vm),
+	                              "kernel image accel mem cpus boot-timeout");
+	int mode,
+	        r = opts_parse_args(&fstests_usage, table, &a, argc, av, word >= 0 ? 2 : 1, &args);
 
 	free(av);
 	if (r) {
-		opts_free(fstests_opts, &a);
-		sv_clear(&args);
-		return r < 0 ? 2 : 0;
+		mode = -1;
+	} else {
+		bool flags[] = {false, a.diff, a.summary, a.check_configs, a.list};
+
+		mode = opts_mode("iolab fstests", fstests_modes, word, flags);
 	}
-	if (a.test_timeout < 1 || a.cpus < 1) {
-		error("--test-timeout and --cpus must be at least 1");
+	if (mode < 0) {
+		r = r > 0 ? 0 : 2;
+	} else if ((mode == FT_SUMMARY || mode == FT_CHECK_CONFIGS) && args.n) {
+		error("iolab fstests %s takes no tests", fstests_modes[mode]);
 		r = 2;
-	} else if ((a.summary || a.check_configs) && args.n) {
-		error("--%s takes no tests", a.summary ? "summary" : "check-configs");
-		r = 2;
-	} else if (a.diff) {
+	} else if (mode == FT_DIFF) {
 		r = do_diff(&a, &args);
-	} else if (a.summary) {
+	} else if (mode == FT_SUMMARY) {
 		r = do_summary(&a);
 	} else {
-		r = do_run(&a, &args, a.check_configs);
+		a.list = mode == FT_LIST;
+		r = do_run(&a, &args, mode == FT_CHECK_CONFIGS);
 	}
-	opts_free(fstests_opts, &a);
+	opts_free(table, &a);
+	free(table);
 	sv_clear(&args);
 	return r;
 }

@@ -22,8 +22,10 @@ static const struct opt build_opts[] = {
         {"config", OPT_LIST, offsetof(struct kernel_opts, configs), "FILE",
          "an extra Kconfig fragment merged after vm/kconfig/*.config", NULL, NULL},
         {"upto", OPT_INT, offsetof(struct kernel_opts, series_upto), "N",
-         "apply only the series' first N patches (a point of a series walk)", "0", NULL},
-        {"jobs", OPT_INT, offsetof(struct kernel_opts, jobs), "N", "parallel make jobs", "0", NULL},
+         "apply only the series' first N patches (a point of a series walk; 0: all)", "0",
+         "0..9999"},
+        {"jobs", OPT_INT, offsetof(struct kernel_opts, jobs), "N",
+         "parallel make jobs (0: one per CPU)", "0", "0..1024"},
         {"force", OPT_BOOL, offsetof(struct kernel_opts, force), NULL,
          "rebuild even when the cache holds this kernel", NULL, NULL},
         {"allow-missing-series", OPT_BOOL, offsetof(struct kernel_opts, no_series_ok), NULL,
@@ -47,8 +49,10 @@ static int kernel_build_cmd(int argc, char **argv)
 	char *key = NULL;
 	int r = opts_parse(&build_usage, build_opts, &o, argc, argv, 1, NULL);
 
-	if (r)
+	if (r) {
+		opts_free(build_opts, &o);
 		return r < 0 ? 2 : 0;
+	}
 	r = kernel_build(&o, &key);
 	if (r == 0)
 		printf("%s\n", key);

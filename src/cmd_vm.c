@@ -10,130 +10,45 @@
 #include "report_stats.h"
 #include "vm.h"
 
-struct vm_args {
-	char *kernel;
-	char *image;
-	char *device;
-	long disks;
-	int64_t disk_size;
-	char *backing;
-	int64_t mem;
-	long cpus;
-	char *accel;
-	char *run_dir;
-	long boot_timeout;
+/* What the subcommands parse: the guest's options, then their own. */
+struct vm_cmd_args {
+	struct vm_args vm;
 	long timeout;
-	char *mkfs;
-	char *mount;
-	char *cmdline;
-	char *agent_op;
 	char *trace;
+	char *agent_op;
+	long boots;
+	long calls;
 };
 
-#define VM_COMMON_OPTS                                                                             \
-	{"kernel",                                                                                 \
-	 OPT_STR,                                                                                  \
-	 offsetof(struct vm_args, kernel),                                                         \
-	 "KEY",                                                                                    \
-	 "cached kernel: key, key prefix, directory or 'latest'",                                  \
-	 "latest",                                                                                 \
-	 NULL},                                                                                    \
-	        {"image",                                                                          \
-	         OPT_STR,                                                                          \
-	         offsetof(struct vm_args, image),                                                  \
-	         "KEY",                                                                            \
-	         "guest image: key, prefix, path or 'latest'",                                     \
-	         "latest",                                                                         \
-	         NULL},                                                                            \
-	        {"device",                                                                         \
-	         OPT_CHOICE,                                                                       \
-	         offsetof(struct vm_args, device),                                                 \
-	         NULL,                                                                             \
-	         "the kind of disk under test",                                                    \
-	         "virtio-blk",                                                                     \
-	         "virtio-blk|nvme|pmem"},                                                          \
-	        {"disks",                                                                          \
-	         OPT_INT,                                                                          \
-	         offsetof(struct vm_args, disks),                                                  \
-	         "N",                                                                              \
-	         "how many such disks (fstests wants 2)",                                          \
-	         "1",                                                                              \
-	         NULL},                                                                            \
-	        {"disk-size",                                                                      \
-	         OPT_SIZE,                                                                         \
-	         offsetof(struct vm_args, disk_size),                                              \
-	         "SIZE",                                                                           \
-	         "size of each disk",                                                              \
-	         "2G",                                                                             \
-	         NULL},                                                                            \
-	        {"backing",                                                                        \
-	         OPT_STR,                                                                          \
-	         offsetof(struct vm_args, backing),                                                \
-	         "memory|DIR",                                                                     \
-	         "where disk files live: /dev/shm, or a directory",                                \
-	         "memory",                                                                         \
-	         NULL},                                                                            \
-	        {"mem", OPT_SIZE, offsetof(struct vm_args, mem), "SIZE", "guest memory",           \
-	         "2G",  NULL},                                                                     \
-	        {"cpus", OPT_INT, offsetof(struct vm_args, cpus), "N", "guest CPUs", "2", NULL},   \
-	        {"accel",                                                                          \
-	         OPT_CHOICE,                                                                       \
-	         offsetof(struct vm_args, accel),                                                  \
-	         NULL,                                                                             \
-	         "KVM when it works (auto), or force one",                                         \
-	         "auto",                                                                           \
-	         "auto|kvm|tcg"},                                                                  \
-	        {"run-dir",                                                                        \
-	         OPT_STR,                                                                          \
-	         offsetof(struct vm_args, run_dir),                                                \
-	         "DIR",                                                                            \
-	         "where the console log, QEMU command line and vm.json go (default: "              \
-	         "results/vm/<time>)",                                                             \
-	         NULL,                                                                             \
-	         NULL},                                                                            \
-	        {"boot-timeout",                                                                   \
-	         OPT_INT,                                                                          \
-	         offsetof(struct vm_args, boot_timeout),                                           \
-	         "SECONDS",                                                                        \
-	         "give up when the agent is not up by then",                                       \
-	         "60",                                                                             \
-	         NULL},                                                                            \
-	        {"mkfs",                                                                           \
-	         OPT_STR,                                                                          \
-	         offsetof(struct vm_args, mkfs),                                                   \
-	         "FSTYPE[:ARGS]",                                                                  \
-	         "make a file system on the first disk, e.g. 'ext4:-b 65536'",                     \
-	         NULL,                                                                             \
-	         NULL},                                                                            \
-	        {"mount",                                                                          \
-	         OPT_STR,                                                                          \
-	         offsetof(struct vm_args, mount),                                                  \
-	         "OPTIONS",                                                                        \
-	         "mount the first disk on /mnt/test with these options (after --mkfs)",            \
-	         NULL,                                                                             \
-	         NULL},                                                                            \
-	{                                                                                          \
-		"cmdline", OPT_STR, offsetof(struct vm_args, cmdline), "ARGS",                     \
-		        "extra kernel command line", NULL, NULL                                    \
-	}
-
 static const struct opt run_opts[] = {
-        VM_COMMON_OPTS,
-        {"timeout", OPT_INT, offsetof(struct vm_args, timeout), "SECONDS",
-         "kill the command after this long", "600", NULL},
-        {"trace", OPT_STR, offsetof(struct vm_args, trace), "EVENTS",
+        {"timeout", OPT_INT, offsetof(struct vm_cmd_args, timeout), "SECONDS",
+         "kill the command after this long", "600", "1..86400"},
+        {"trace", OPT_STR, offsetof(struct vm_cmd_args, trace), "EVENTS",
          "count these tracepoints (a subsystem like 'iomap', or sys/event) during the command",
          NULL, NULL},
-        {"agent-op", OPT_STR, offsetof(struct vm_args, agent_op), "JSON",
+        {"agent-op", OPT_STR, offsetof(struct vm_cmd_args, agent_op), "JSON",
          "send this raw request to the guest agent instead of a command (see vm/README.md)", NULL,
          NULL},
         OPT_END,
 };
 
 static const struct opt shell_opts[] = {
-        VM_COMMON_OPTS,
         OPT_END,
 };
+
+/* A subcommand's rows joined to every guest option; *table goes back to done_args(). */
+static int parse_args(const struct cmd_usage *u, const struct opt *own, struct vm_cmd_args *a,
+                      int argc, char **argv, int *rest, struct opt **table)
+{
+	*table = opts_join(own, vm_options, offsetof(struct vm_cmd_args, vm), NULL);
+	return opts_parse(u, *table, a, argc, argv, 1, rest);
+}
+
+static void done_args(struct opt *table, struct vm_cmd_args *a)
+{
+	opts_free(table, a);
+	free(table);
+}
 
 static const struct cmd_usage run_usage = {
         "iolab vm run [options] -- COMMAND [ARGS...]",
@@ -151,23 +66,6 @@ static const struct cmd_usage shell_usage = {
         "Boots like 'vm run' and gives an interactive shell in the guest on this terminal\n"
         "(exit the shell to power the guest off).",
         NULL};
-
-static void fill_config(const struct vm_args *a, struct vm_config *c)
-{
-	vm_config_defaults(c);
-	c->kernel = a->kernel;
-	c->image = a->image;
-	vm_device_parse(a->device, &c->device);
-	c->disks = (int)a->disks;
-	c->disk_size = a->disk_size;
-	c->backing = a->backing;
-	c->mem = a->mem;
-	c->cpus = (int)a->cpus;
-	c->accel = a->accel;
-	c->run_dir = a->run_dir;
-	c->boot_timeout = (double)a->boot_timeout;
-	c->extra_cmdline = a->cmdline;
-}
 
 /* --mkfs and --mount on the first disk, so a command can start on a file system. */
 static int prepare_fs(struct vm *vm, const struct vm_args *a)
@@ -254,27 +152,27 @@ static void stop_trace(struct vm *vm)
 
 static int vm_run_cmd(int argc, char **argv)
 {
-	struct vm_args a = {0};
+	struct vm_cmd_args a = {0};
+	struct opt *table;
 	struct vm_config cfg;
 	struct vm vm;
 	json_t *args, *resp = NULL;
 	int rest, r, ret = 1;
 
-	r = opts_parse(&run_usage, run_opts, &a, argc, argv, 1, &rest);
-	if (r)
-		return r < 0 ? 2 : 0;
-	if (rest >= argc && !a.agent_op) {
-		error("iolab vm run needs a command after '--' (see --help)");
-		opts_free(run_opts, &a);
-		return 2;
+	r = parse_args(&run_usage, run_opts, &a, argc, argv, &rest, &table);
+	if (r || (rest >= argc && !a.agent_op)) {
+		if (!r)
+			error("iolab vm run needs a command after '--' (see --help)");
+		done_args(table, &a);
+		return r > 0 ? 0 : 2;
 	}
-	fill_config(&a, &cfg);
+	vm_config_from_args(&a.vm, &cfg);
 	if (vm_start(&cfg, &vm) < 0) {
-		opts_free(run_opts, &a);
+		done_args(table, &a);
 		return 1;
 	}
 	info("guest up in %.2f s under %s (run dir %s)", vm.boot_seconds, vm.accel, vm.run_dir);
-	if (prepare_fs(&vm, &a) < 0)
+	if (prepare_fs(&vm, &a.vm) < 0)
 		goto out;
 	if (a.agent_op) {
 		json_error_t jerr;
@@ -333,33 +231,34 @@ out:
 		ret = 1;
 	json_decref(resp);
 	vm_stop(&vm);
-	opts_free(run_opts, &a);
+	done_args(table, &a);
 	return ret;
 }
 
 static int vm_shell_cmd(int argc, char **argv)
 {
-	struct vm_args a = {0};
+	struct vm_cmd_args a = {0};
+	struct opt *table;
 	struct vm_config cfg;
 	struct vm vm;
 	json_t *resp = NULL;
 	int r;
 
-	r = opts_parse(&shell_usage, shell_opts, &a, argc, argv, 1, NULL);
-	if (r)
-		return r < 0 ? 2 : 0;
-	if (!isatty(STDIN_FILENO)) {
-		error("iolab vm shell needs a terminal; use 'iolab vm run -- COMMAND' in scripts");
-		opts_free(shell_opts, &a);
-		return 2;
+	r = parse_args(&shell_usage, shell_opts, &a, argc, argv, NULL, &table);
+	if (r || !isatty(STDIN_FILENO)) {
+		if (!r)
+			error("iolab vm shell needs a terminal; use 'iolab vm run -- COMMAND' in "
+			      "scripts");
+		done_args(table, &a);
+		return r > 0 ? 0 : 2;
 	}
-	fill_config(&a, &cfg);
+	vm_config_from_args(&a.vm, &cfg);
 	cfg.shell = true;
 	if (vm_start(&cfg, &vm) < 0) {
-		opts_free(shell_opts, &a);
+		done_args(table, &a);
 		return 1;
 	}
-	if (prepare_fs(&vm, &a) == 0) {
+	if (prepare_fs(&vm, &a.vm) == 0) {
 		info("guest up under %s; disks: %s...; exit the shell to power off", vm.accel,
 		     vm.ndisks ? vm.disks[0].guest_path : "none");
 		r = vm_op(&vm, 0, &resp, "shell", "{s:s}", "tty", "/dev/hvc0");
@@ -367,21 +266,15 @@ static int vm_shell_cmd(int argc, char **argv)
 	}
 	r = report_problems(&vm) ? 1 : 0;
 	vm_stop(&vm);
-	opts_free(shell_opts, &a);
+	done_args(table, &a);
 	return r;
 }
 
-struct vmbench_args {
-	struct vm_args vm;
-	long boots;
-	long calls;
-};
-
 static const struct opt bench_opts[] = {
-        VM_COMMON_OPTS,
-        {"boots", OPT_INT, offsetof(struct vmbench_args, boots), "N", "boots to time", "5", NULL},
-        {"calls", OPT_INT, offsetof(struct vmbench_args, calls), "N", "agent round trips to time",
-         "200", NULL},
+        {"boots", OPT_INT, offsetof(struct vm_cmd_args, boots), "N", "boots to time", "5",
+         "1..1000"},
+        {"calls", OPT_INT, offsetof(struct vm_cmd_args, calls), "N", "agent round trips to time",
+         "200", "1..100000"},
         OPT_END,
 };
 
@@ -405,23 +298,21 @@ static void print_figure(const char *what, const char *unit, double scale, doubl
 
 static int vm_bench_cmd(int argc, char **argv)
 {
-	struct vmbench_args a = {0};
+	struct vm_cmd_args a = {0};
+	struct opt *table;
 	struct vm_config cfg;
 	double *boot, *rt;
 	char *accel = NULL;
 	int r, ret = 0;
 
-	/* The vm_args part shares the option rows of run/shell: same offsets. */
-	r = opts_parse(&bench_usage, bench_opts, &a, argc, argv, 1, NULL);
-	if (r)
+	r = parse_args(&bench_usage, bench_opts, &a, argc, argv, NULL, &table);
+	if (r) {
+		done_args(table, &a);
 		return r < 0 ? 2 : 0;
-	if (a.boots < 1 || a.calls < 1) {
-		error("--boots and --calls must be at least 1");
-		return 2;
 	}
 	boot = xcalloc((size_t)a.boots, sizeof(*boot));
 	rt = xcalloc((size_t)a.calls, sizeof(*rt));
-	fill_config(&a.vm, &cfg);
+	vm_config_from_args(&a.vm, &cfg);
 	for (long i = 0; i < a.boots && ret == 0; i++) {
 		struct vm vm;
 
@@ -460,7 +351,7 @@ static int vm_bench_cmd(int argc, char **argv)
 	free(boot);
 	free(rt);
 	free(accel);
-	opts_free(bench_opts, &a);
+	done_args(table, &a);
 	return ret;
 }
 

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "json_util.h"
 #include "kernel.h"
 
 #define GUEST_WORK    "/tmp/iolab-fstests"
@@ -82,13 +83,6 @@ struct progress {
 	double since;  /* when it started (or check did) */
 	size_t nproblems;
 };
-
-static const char *jstr(json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-
-	return s ? s : "";
-}
 
 static const char *why_lost(int r)
 {

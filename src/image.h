@@ -12,7 +12,7 @@
  * tree, the guest agent as its init, packed as a read-only squashfs that the
  * VM stage attaches as root=/dev/vda.  Each image lives in
  * cache/images/<key>/{root.sqfs,meta.json}, keyed by everything that went
- * into it, and cache/images/latest-<suite> names the newest default one.
+ * into it.  "latest" is the newest default one (see image_default_key).
  */
 
 /* Bump when the assembly steps change what an image holds. */
@@ -45,12 +45,17 @@ int image_build(const struct image_opts *o, char **key_out);
 int image_build_root(const struct image_opts *o, const char *dir, char **key_out);
 /*
  * root.sqfs of a key, a unique key prefix, "latest" (image_default_key) or a
- * path (the file or an image directory); NULL if unknown.
+ * path (the file or an image directory); NULL if unknown.  Keys, prefixes
+ * and "latest" are looked up by cache_entry(), as kernels are.
  */
 char *image_path(const char *key_or_path);
 /* The image's meta.json, or NULL after one error line. */
 json_t *image_meta(const char *key_or_path);
-/* Key of the newest image built for the default suite and set, or NULL. */
+/*
+ * Key of the default image, or NULL: of the images a plain build made for the
+ * default suite and set (any extra packages, no overlay), the one whose
+ * meta.json was written last.
+ */
 char *image_default_key(void);
 
 /* The package table (image_recipe.c). */
@@ -90,8 +95,6 @@ json_t *image_meta_encode(const struct image_info *info);
 int image_meta_write(const char *dir, json_t *meta);
 /* cache/images/<key>; caller frees. */
 char *image_dir(const char *key);
-/* Points latest-<suite> (default set) or latest-<suite>-<set> at key. */
-int image_set_latest(const char *suite, const char *set, const char *key);
 /* Keys of all complete images in the cache, sorted. */
 void image_list_keys(struct strvec *keys);
 

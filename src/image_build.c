@@ -625,9 +625,6 @@ int image_build(const struct image_opts *o, char **key_out)
 			goto out;
 		report_built(rs.key, &rs.resolved, t0);
 	}
-	/* latest-* names what a plain build gives; an overlay image is asked for by key. */
-	if (!o->overlay)
-		image_set_latest(rs.recipe.suite, rs.recipe.set, rs.key);
 	*key_out = xstrdup(rs.key);
 	ret = 0;
 out:

@@ -4,13 +4,10 @@
  */
 #include "image.h"
 
-#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cache.h"
 
@@ -83,26 +80,6 @@ int image_meta_write(const char *dir, json_t *meta)
 	return ret;
 }
 
-static bool is_key(const char *s)
-{
-	size_t n = 0;
-
-	for (; s[n]; n++)
-		if (!isxdigit((unsigned char)s[n]) || isupper((unsigned char)s[n]))
-			return false;
-	return n == 64;
-}
-
-static bool is_key_prefix(const char *s)
-{
-	if (!*s || strlen(s) > 64)
-		return false;
-	for (; *s; s++)
-		if (!isxdigit((unsigned char)*s) || isupper((unsigned char)*s))
-			return false;
-	return true;
-}
-
 void image_list_keys(struct strvec *keys)
 {
 	char *images = cache_dir("images");
@@ -112,7 +89,7 @@ void image_list_keys(struct strvec *keys)
 	while (d && (de = readdir(d))) {
 		char *sqfs, *meta;
 
-		if (!is_key(de->d_name))
+		if (!cache_is_key(de->d_name))
 			continue;
 		sqfs = xasprintf("%s/%s/root.sqfs", images, de->d_name);
 		meta = xasprintf("%s/%s/meta.json", images, de->d_name);
@@ -149,53 +126,38 @@ static char *path_image(const char *arg)
 	return found;
 }
 
+/* A whole image; for "latest", one a plain build of the default suite and set made. */
+static bool take_image(const char *dir, bool latest)
+{
+	char *sqfs = path_join(dir, "root.sqfs");
+	bool ok = path_exists(sqfs);
+
+	free(sqfs);
+	if (ok && latest) {
+		char *path = path_join(dir, "meta.json");
+		json_t *meta = json_load_file(path, 0, NULL);
+		const char *suite = json_string_value(json_object_get(meta, "suite"));
+		const char *set = json_string_value(json_object_get(meta, "set"));
+
+		ok = suite && set && !strcmp(suite, IMAGE_DEFAULT_SUITE) &&
+		     !strcmp(set, IMAGE_DEFAULT_SET) && !json_object_get(meta, "overlay_id");
+		json_decref(meta);
+		free(path);
+	}
+	return ok;
+}
+
 char *image_path(const char *arg)
 {
-	struct strvec keys = STRVEC_INIT;
-	char *found = NULL, *dir;
+	char *dir, *found;
 
 	if (!arg || !*arg)
 		return NULL;
-	if (!strcmp(arg, "latest")) {
-		char *key = image_default_key();
-
-		found = key ? image_path(key) : NULL;
-		free(key);
-		return found;
-	}
 	if (strchr(arg, '/') || ends_with(arg, ".sqfs"))
 		return path_image(arg);
-	/* A full key or a latest-<suite> link. */
-	dir = image_dir(arg);
-	found = path_join(dir, "root.sqfs");
+	dir = cache_entry("images", arg, take_image);
+	found = dir ? path_join(dir, "root.sqfs") : NULL;
 	free(dir);
-	if (path_exists(found)) {
-		char *real = realpath(found, NULL);
-
-		free(found);
-		return real;
-	}
-	free(found);
-	found = NULL;
-	if (!is_key_prefix(arg))
-		return NULL;
-	image_list_keys(&keys);
-	for (size_t i = 0; i < keys.n; i++) {
-		if (!starts_with(keys.v[i], arg))
-			continue;
-		if (found) {
-			error("image key prefix '%s' is ambiguous; give more digits "
-			      "('iolab image list' shows the keys)",
-			      arg);
-			free(found);
-			found = NULL;
-			break;
-		}
-		dir = image_dir(keys.v[i]);
-		found = path_join(dir, "root.sqfs");
-		free(dir);
-	}
-	sv_clear(&keys);
 	return found;
 }
 
@@ -222,50 +184,11 @@ json_t *image_meta(const char *arg)
 	return meta;
 }
 
-static char *latest_name(const char *suite, const char *set)
-{
-	if (!strcmp(set, IMAGE_DEFAULT_SET))
-		return xasprintf("latest-%s", suite);
-	return xasprintf("latest-%s-%s", suite, set);
-}
-
-int image_set_latest(const char *suite, const char *set, const char *key)
-{
-	char *name = latest_name(suite, set);
-	char *link = image_dir(name);
-	char *tmp = xasprintf("%s.tmp.%ld", link, (long)getpid());
-	int ret = 0;
-
-	unlink(tmp);
-	/* Relative, so the cache can move; rename() swaps it in atomically. */
-	if (symlink(key, tmp) < 0 || rename(tmp, link) < 0) {
-		ret = error("cannot point %s at %s: %s", link, key, strerror(errno));
-		unlink(tmp);
-	}
-	free(tmp);
-	free(link);
-	free(name);
-	return ret;
-}
-
 char *image_default_key(void)
 {
-	char *name = latest_name(IMAGE_DEFAULT_SUITE, IMAGE_DEFAULT_SET);
-	char *link = image_dir(name);
-	char target[PATH_MAX];
-	ssize_t n = readlink(link, target, sizeof(target) - 1);
-	char *key = NULL;
+	char *dir = cache_entry("images", "latest", take_image);
+	char *key = dir ? xstrdup(strrchr(dir, '/') + 1) : NULL;
 
-	if (n > 0) {
-		char *sqfs;
-
-		target[n] = '\0';
-		sqfs = xasprintf("%s/root.sqfs", link);
-		if (is_key(target) && path_exists(sqfs))
-			key = xstrdup(target);
-		free(sqfs);
-	}
-	free(link);
-	free(name);
+	free(dir);
 	return key;
 }

@@ -147,7 +147,8 @@ struct kernel_opts {
 
 /* Builds (or finds in the cache) a kernel; returns its key. */
 int kernel_build(const struct kernel_opts *o, char **key);
-/* Cache directory of a kernel given a key, unique key prefix or path. */
+/* Cache directory of a kernel given a path, or a key, unique key prefix or 'latest' (cache_entry).
+ */
 char *kernel_dir(const char *key_or_path);
 json_t *kernel_meta(const char *key_or_path);
 /* The key derived from all inputs; exposed for tests. */

@@ -54,12 +54,6 @@ static char *kernels_root(void)
 
 char *kernel_dir(const char *key_or_path)
 {
-	char *root, *found = NULL;
-	DIR *d;
-	struct dirent *de;
-	time_t newest = 0;
-	int matches = 0;
-
 	if (strchr(key_or_path, '/') || is_dir(key_or_path)) {
 		char *meta = path_join(key_or_path, "meta.json");
 		bool ok = path_exists(meta);
@@ -67,41 +61,7 @@ char *kernel_dir(const char *key_or_path)
 		free(meta);
 		return ok ? abs_path(key_or_path) : NULL;
 	}
-	root = kernels_root();
-	d = opendir(root);
-	while (d && (de = readdir(d))) {
-		char *dir, *meta;
-		struct stat st;
-
-		if (de->d_name[0] == '.')
-			continue;
-		dir = path_join(root, de->d_name);
-		meta = path_join(dir, "meta.json");
-		if (stat(meta, &st) == 0) {
-			bool take = false;
-
-			if (!strcmp(key_or_path, "latest"))
-				take = st.st_mtime >= newest;
-			else if (starts_with(de->d_name, key_or_path))
-				take = ++matches == 1;
-			if (take) {
-				newest = st.st_mtime;
-				free(found);
-				found = xstrdup(dir);
-			}
-		}
-		free(dir);
-		free(meta);
-	}
-	if (d)
-		closedir(d);
-	free(root);
-	if (matches > 1) {
-		error("kernel key prefix '%s' is ambiguous; give more of it", key_or_path);
-		free(found);
-		return NULL;
-	}
-	return found;
+	return cache_entry("kernels", key_or_path, NULL);
 }
 
 json_t *kernel_meta(const char *key_or_path)

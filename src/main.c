@@ -42,23 +42,6 @@ static void usage(FILE *f)
 	           "<series>/<version>-on-<base>/), or fetched with b4 when online.\n");
 }
 
-int run_subcmd(const char *cmd, const struct subcmd *table, int argc, char **argv)
-{
-	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-		FILE *f = argc < 2 ? stderr : stdout;
-
-		fprintf(f, "usage: iolab %s <subcommand> [options]\n\nsubcommands:\n", cmd);
-		for (const struct subcmd *s = table; s->name; s++)
-			fprintf(f, "  %-10s %s\n", s->name, s->summary);
-		return argc < 2 ? 2 : 0;
-	}
-	for (const struct subcmd *s = table; s->name; s++)
-		if (!strcmp(s->name, argv[1]))
-			return s->fn(argc - 1, argv + 1);
-	error("unknown subcommand 'iolab %s %s'; 'iolab %s --help' lists them", cmd, argv[1], cmd);
-	return 2;
-}
-
 int main(int argc, char **argv)
 {
 	int i = 1;

@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json_util.h"
+
 /* Length of the valid UTF-8 sequence at s, or 0. */
 static size_t utf8_seq(const unsigned char *s)
 {
@@ -322,13 +324,6 @@ char *report_fmt_mibs(double v)
 
 /* ---- provenance ---- */
 
-static const char *jstr(json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-
-	return s && *s ? s : NULL;
-}
-
 static const char *or_unknown(const char *s)
 {
 	return s && *s ? s : "unknown";
@@ -424,31 +419,32 @@ static void add_kernel(struct report_prov *p, const struct report_run *r, const 
 		const char *sep = i ? "; " : "";
 
 		sb_addf(&rel, "%s%s%s%s", sep, pre ? pre : "", pre ? ": " : "",
-		        or_unknown(jstr(km, "release")));
-		if (jstr(km, "key"))
-			sb_addf(&rel, " (%s, cache key %s)", ks->v[i], jstr(km, "key"));
+		        or_unknown(jstr_nonempty(km, "release")));
+		if (jstr_nonempty(km, "key"))
+			sb_addf(&rel, " (%s, cache key %s)", ks->v[i], jstr_nonempty(km, "key"));
 		sb_addf(&cfg, "%s%s%s%s", sep, pre ? pre : "", pre ? ": " : "",
-		        jstr(km, "config_sha256") ? jstr(km, "config_sha256") : "unknown");
+		        jstr_nonempty(km, "config_sha256") ? jstr_nonempty(km, "config_sha256")
+		                                           : "unknown");
 		sb_addf(&ser, "%s%s%s", sep, pre ? pre : "", pre ? ": " : "");
 		if (!km) {
 			sb_adds(&ser, "unknown");
 		} else if (!json_is_object(series)) {
 			sb_adds(&ser, "none");
 		} else {
-			const char *v = or_unknown(jstr(series, "version"));
+			const char *v = or_unknown(jstr_nonempty(series, "version"));
 			size_t np = json_array_size(json_object_get(km, "patches"));
 
-			sb_addf(&ser, "%s %s%s", or_unknown(jstr(series, "name")),
+			sb_addf(&ser, "%s %s%s", or_unknown(jstr_nonempty(series, "name")),
 			        v[0] == 'v' || !strcmp(v, "unknown") ? "" : "v", v);
-			if (jstr(series, "message_id"))
-				sb_addf(&ser, " <%s>", jstr(series, "message_id"));
-			if (jstr(series, "base"))
-				sb_addf(&ser, ", made for %s", jstr(series, "base"));
-			if (jstr(series, "port"))
-				sb_addf(&ser, ", ported onto %s", jstr(series, "port"));
-			if (jstr(series, "origin"))
-				sb_addf(&ser, ", from %s %s", jstr(series, "origin"),
-				        or_unknown(jstr(series, "path")));
+			if (jstr_nonempty(series, "message_id"))
+				sb_addf(&ser, " <%s>", jstr_nonempty(series, "message_id"));
+			if (jstr_nonempty(series, "base"))
+				sb_addf(&ser, ", made for %s", jstr_nonempty(series, "base"));
+			if (jstr_nonempty(series, "port"))
+				sb_addf(&ser, ", ported onto %s", jstr_nonempty(series, "port"));
+			if (jstr_nonempty(series, "origin"))
+				sb_addf(&ser, ", from %s %s", jstr_nonempty(series, "origin"),
+				        or_unknown(jstr_nonempty(series, "path")));
 			if (np)
 				sb_addf(&ser, ", %zu patch%s", np, np == 1 ? "" : "es");
 		}
@@ -460,8 +456,8 @@ static void add_kernel(struct report_prov *p, const struct report_run *r, const 
 
 				sb_addf(&pat, "%s%s%s%.12s %s", pat.len ? "; " : "",
 				        j == 0 && pre ? pre : "", j == 0 && pre ? ": " : "",
-				        or_unknown(jstr(e, "sha256")),
-				        or_unknown(jstr(e, "subject")));
+				        or_unknown(jstr_nonempty(e, "sha256")),
+				        or_unknown(jstr_nonempty(e, "subject")));
 			}
 		}
 		sb_addf(&opt, "%s%s%s%s", sep, pre ? pre : "", pre ? ": " : "",
@@ -485,9 +481,9 @@ static void add_accel(struct report_prov *p, const struct report_run *r, const c
 {
 	json_t *meta = r->info.meta, *vm = json_object_get(meta, "vm");
 	char *seen = distinct(r, kernel, device, fs, F_ACCEL);
-	const char *qemu =
-	        jstr(vm, "qemu_version") ? jstr(vm, "qemu_version") : jstr(meta, "qemu_version");
-	const char *accel = seen ? seen : jstr(vm, "accel");
+	const char *qemu = jstr_nonempty(vm, "qemu_version") ? jstr_nonempty(vm, "qemu_version")
+	                                                     : jstr_nonempty(meta, "qemu_version");
+	const char *accel = seen ? seen : jstr_nonempty(vm, "accel");
 	char *v;
 
 	if (qemu)
@@ -511,14 +507,15 @@ static void add_fs(struct report_prov *p, const struct report_run *r, const stru
 
 		json_array_foreach(fsc, j, e)
 		{
-			if (jstr(e, "name") && !strcmp(jstr(e, "name"), fs->v[i]))
+			if (jstr_nonempty(e, "name") && !strcmp(jstr_nonempty(e, "name"), fs->v[i]))
 				found = e;
 		}
 		sb_addf(&sb, "%s%s", i ? "; " : "", fs->v[i]);
 		if (found)
 			sb_addf(&sb, " (mkfs.ext4 %s; mount options: %s)",
-			        or_unknown(jstr(found, "mkfs")),
-			        jstr(found, "mount") ? jstr(found, "mount") : "default");
+			        or_unknown(jstr_nonempty(found, "mkfs")),
+			        jstr_nonempty(found, "mount") ? jstr_nonempty(found, "mount")
+			                                      : "default");
 	}
 	add(p, "fs config", sb.buf);
 	sb_release(&sb);
@@ -568,9 +565,9 @@ static void add_host(struct report_prov *p, const struct report_run *r, const ch
 	struct strbuf sb = STRBUF_INIT;
 	json_t *mem = json_object_get(h, "mem_bytes"), *cpus = json_object_get(h, "cpus");
 
-	sb_adds(&sb, or_unknown(seen ? seen : jstr(h, "hostname")));
+	sb_adds(&sb, or_unknown(seen ? seen : jstr_nonempty(h, "hostname")));
 	if (json_is_object(h)) {
-		sb_addf(&sb, " (%s", or_unknown(jstr(h, "cpu_model")));
+		sb_addf(&sb, " (%s", or_unknown(jstr_nonempty(h, "cpu_model")));
 		if (json_is_integer(cpus))
 			sb_addf(&sb, ", %lld CPUs", (long long)json_integer_value(cpus));
 		if (json_is_number(mem))
@@ -599,8 +596,9 @@ static void add_guest(struct report_prov *p, const struct report_run *r)
 		v = NULL;
 	else
 		v = xasprintf("%s memory, %s CPUs, %s backing; test file %s, runtime up to %s",
-		              or_unknown(smem), or_unknown(scpus), or_unknown(jstr(m, "backing")),
-		              or_unknown(sfile), or_unknown(srt));
+		              or_unknown(smem), or_unknown(scpus),
+		              or_unknown(jstr_nonempty(m, "backing")), or_unknown(sfile),
+		              or_unknown(srt));
 	add(p, "guest", v);
 	free(v);
 	free(smem);
@@ -637,11 +635,11 @@ void report_provenance(const struct report_run *r, const char *kernel, const cha
 	add(p, "device", v);
 	free(v);
 	add_fs(p, r, &fss);
-	add(p, "fio", fio ? fio : jstr(json_object_get(meta, "image"), "fio_version"));
+	add(p, "fio", fio ? fio : jstr_nonempty(json_object_get(meta, "image"), "fio_version"));
 	add_reps(p, r, kernel, device, fs);
 	add_guest(p, r);
 	add_host(p, r, kernel, device, fs);
-	add(p, "iolab", jstr(meta, "iolab_version"));
+	add(p, "iolab", jstr_nonempty(meta, "iolab_version"));
 	sv_clear(&kernels);
 	sv_clear(&devices);
 	sv_clear(&fss);

@@ -622,24 +622,24 @@ double now_seconds(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-char *stamp_now(void)
-{
-	char buf[32];
-	time_t t = time(NULL);
-	struct tm tm;
-
-	localtime_r(&t, &tm);
-	strftime(buf, sizeof(buf), "%Y%m%d-%H%M%S", &tm);
-	return xstrdup(buf);
-}
-
-char *iso_time_now(void)
+/* Every time the lab writes down is UTC, so stamps from hosts in other zones sort together. */
+static char *utc_now(const char *fmt)
 {
 	char buf[32];
 	time_t t = time(NULL);
 	struct tm tm;
 
 	gmtime_r(&t, &tm);
-	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	strftime(buf, sizeof(buf), fmt, &tm);
 	return xstrdup(buf);
+}
+
+char *stamp_now(void)
+{
+	return utc_now("%Y%m%d-%H%M%S");
+}
+
+char *iso_time_now(void)
+{
+	return utc_now("%Y-%m-%dT%H:%M:%SZ");
 }

@@ -105,7 +105,7 @@ int sha256_file_hex(const char *path, char out[65]);
 void sha256_hex(const void *data, size_t len, char out[65]);
 
 double now_seconds(void);
-/* Local "20261121-201503", for directory names a person sorts by eye. */
+/* UTC "20261121-201503": run ids and run directories, which sort by it. */
 char *stamp_now(void);
 /* UTC "2026-11-21T20:15:03Z". */
 char *iso_time_now(void);

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "opts.h"
 #include "util.h"
 #include "vm_agent.h"
 
@@ -107,7 +108,6 @@ struct vm {
 #define VM_QEMU_EXITED  2 /* QEMU went away */
 #define VM_ACCEL_FAILED 3 /* KVM cannot run this guest */
 
-void vm_config_defaults(struct vm_config *cfg);
 /*
  * Boots to agent-ready.  With accel auto, tries KVM only when /dev/kvm opens
  * and falls back to TCG (saying why) when the guest cannot reach the agent
@@ -129,6 +129,40 @@ void vm_kill_all(void);
 json_t *vm_describe(const struct vm *vm);
 /* "qemu-system-x86_64 --version" first line. */
 char *vm_qemu_version(void);
+
+/* ---- the options of a guest, declared once (vm_options.c) ---- */
+
+/*
+ * What a command that boots a guest parses: a builtin embeds this struct
+ * and joins vm_options to its own rows with opts_join(), offering the ones
+ * it lets a user change.
+ */
+struct vm_args {
+	char *kernel;
+	char *image;
+	char *device;
+	long disks;
+	int64_t disk_size;
+	char *backing;
+	int64_t mem;
+	long cpus;
+	char *accel;
+	char *run_dir;
+	long boot_timeout;
+	char *cmdline;
+	/* Not the guest's: what 'iolab vm' makes and mounts on the first disk once it is up. */
+	char *mkfs;
+	char *mount;
+};
+extern const struct opt vm_options[];
+/* Defaults the bench matrix's guest keys share with vm_options, as typed. */
+#define VM_DEFAULT_MEM     "2G"
+#define VM_DEFAULT_CPUS    "2"
+#define VM_DEFAULT_BACKING "memory"
+/* The guest options parsed into a config; c points into a, which must outlive it. */
+void vm_config_from_args(const struct vm_args *a, struct vm_config *c);
+/* The config of vm_options' defaults. */
+void vm_config_defaults(struct vm_config *cfg);
 
 /* ---- file systems in the guest (vm_fs.c) ---- */
 struct mount_result {

@@ -5,18 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json_util.h"
+
 void mount_result_free(struct mount_result *r)
 {
 	free(r->proc_mounts);
 	free(r->ext4_options);
 	memset(r, 0, sizeof(*r));
-}
-
-static const char *jstr(json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-
-	return s ? s : "";
 }
 
 /* The last line of text, for one-line error messages. */

@@ -170,20 +170,6 @@ int vm_device_parse(const char *s, enum vm_device *d)
 	return 0;
 }
 
-void vm_config_defaults(struct vm_config *cfg)
-{
-	memset(cfg, 0, sizeof(*cfg));
-	cfg->kernel = "latest";
-	cfg->device = VM_DEV_VIRTIO_BLK;
-	cfg->disks = 1;
-	cfg->disk_size = 2LL << 30;
-	cfg->backing = "memory";
-	cfg->mem = 2LL << 30;
-	cfg->cpus = 2;
-	cfg->accel = "auto";
-	cfg->boot_timeout = 60;
-}
-
 char *vm_qemu_version(void)
 {
 	char *v = run_capture(NULL, QEMU, "--version", NULL);

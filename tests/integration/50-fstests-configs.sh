@@ -9,10 +9,10 @@ image=$(test_image)
 
 all=4k,4k-iomap,1k,1k-iomap,64k,64k-iomap,bigalloc_4k,bigalloc_4k-iomap,fast_commit,fast_commit-iomap
 rc=0
-"$IOLAB" fstests --check-configs --kernel "$kernel" --image "$image" --accel tcg --mem 1G \
+"$IOLAB" fstests check-configs --kernel "$kernel" --image "$image" --accel tcg --mem 1G \
   --results res --config "$all" > cfg.out 2> cfg.err || rc=$?
 cat cfg.out
-[ "$rc" = 0 ] || { cat cfg.err; fail "--check-configs failed (exit $rc)"; }
+[ "$rc" = 0 ] || { cat cfg.err; fail "check-configs failed (exit $rc)"; }
 grep -q Sanitizer cfg.err && { cat cfg.err; fail "a sanitizer report"; }
 
 made() {
@@ -34,7 +34,7 @@ made fast_commit-iomap "Block size 4096, Inode size 256, fast_commit, 64bit" "$i
 grep -Eq '^Block size: +65536' res/*/64k/dumpe2fs.txt || fail "64k: no dumpe2fs.txt kept"
 ls "${IOLAB_CACHE:-$HOME/.cache/iolab}"/fstests/disks/iolab-* 2>/dev/null && fail "disk files left behind"
 
-note "a broken section is one line naming file:line"
+note "a broken section is one line naming file:line (through the old flag, kept as an alias)"
 printf '[x]\nFSTYP=ext4\nTEST_DEV=/dev/sda\n' > bad.config
 rc=0
 "$IOLAB" fstests --check-configs --configs bad.config --config x 2> bad.err || rc=$?

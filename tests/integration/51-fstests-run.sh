@@ -47,13 +47,13 @@ grep -q '^MOUNT_OPTIONS -- -o acl,user_xattr -o block_validity /dev/vdc' "$dir/c
 grep -q '"left_out_option": "nobuffered_iomap"' "$dir/section.json" || fail "section.json"
 grep -Eq '^Block size: +4096' "$dir/dumpe2fs.txt" || fail "dumpe2fs.txt"
 
-note "--summary and --diff read the stored run"
-"$IOLAB" fstests --summary --results res > sum.out
-grep -Eq '^4k: 8 tests, 2 failures, 2 errors, 1 skipped' sum.out || { cat sum.out; fail "--summary"; }
-rc=0; "$IOLAB" fstests --diff 4k 4k --results res > diff.out || rc=$?
-[ "$rc" = 0 ] && grep -q '^no new failures with 4k against 4k$' diff.out || fail "--diff of a section with itself"
-rc=0; "$IOLAB" fstests --diff 4k 4k-iomap --results res 2> diff.err || rc=$?
-[ "$rc" = 2 ] && grep -q "no run in res has results for section" diff.err || { cat diff.err; fail "--diff against a section that never ran"; }
+note "summary and diff read the stored run"
+"$IOLAB" fstests summary --results res > sum.out
+grep -Eq '^4k: 8 tests, 2 failures, 2 errors, 1 skipped' sum.out || { cat sum.out; fail "summary"; }
+rc=0; "$IOLAB" fstests diff 4k 4k --results res > diff.out || rc=$?
+[ "$rc" = 0 ] && grep -q '^no new failures with 4k against 4k$' diff.out || fail "diff of a section with itself"
+rc=0; "$IOLAB" fstests diff 4k 4k-iomap --results res 2> diff.err || rc=$?
+[ "$rc" = 2 ] && grep -q "no run in res has results for section" diff.err || { cat diff.err; fail "diff against a section that never ran"; }
 
 sleep 0.5
 pgrep -f "qemu-system-x86_64.*$PWD/res" && fail "a QEMU process is left over"

@@ -19,6 +19,7 @@
 
 #include "fstests.h"
 #include "paths.h"
+#include "stderr_capture.h"
 #include "util.h"
 
 static char *fixture(const char *name)
@@ -39,26 +40,6 @@ static char *tmpdir(void)
 
 	assert_non_null(d);
 	return xstrdup(d);
-}
-
-/* Runs fn with stderr going to a file; returns what it printed. */
-static char *stderr_of(int (*fn)(void *), void *arg, int *ret)
-{
-	char path[] = "/tmp/iolab-test-err-XXXXXX";
-	int fd = mkstemp(path), saved = dup(STDERR_FILENO);
-	char *text;
-
-	assert_true(fd >= 0 && saved >= 0);
-	fflush(stderr);
-	dup2(fd, STDERR_FILENO);
-	*ret = fn(arg);
-	fflush(stderr);
-	dup2(saved, STDERR_FILENO);
-	close(saved);
-	close(fd);
-	text = read_file(path, NULL);
-	unlink(path);
-	return text ? text : xstrdup("");
 }
 
 /* ---- the sections against xfstests-bld ---- */
