@@ -94,16 +94,19 @@ static char *compiler_version(void)
 }
 
 /*
- * The patched tree: a copy of the source kept per slot, synced with rsync
- * (hard links where the file system allows).  Files rsync changes get a
- * fresh mtime: a file restored to its unpatched content must still look
- * newer than the object built from the patched one.
+ * The slot's copy of the source, synced with rsync by content (--checksum):
+ * a file whose content already matches only gets the source's mtime back,
+ * so its objects stay valid, while a file rsync rewrites (one a patch had
+ * changed) gets a fresh mtime, so that the file restored to its unpatched
+ * content looks newer than the object built from the patched one.  By
+ * mtime alone, every file touched once would be rewritten and touched on
+ * every build, and every build would be a full one.
  */
 static int prepare_worktree(const char *src, const char *work, const char *log)
 {
 	char *from = xasprintf("%s/", src), *to = xasprintf("%s/", work);
-	const char *argv[] = {"rsync",           "-a", "--delete", "--exclude=/.git",
-	                      "--out-format=%n", from, to,         NULL};
+	const char *argv[] = {"rsync",           "-a", "--checksum", "--delete", "--exclude=/.git",
+	                      "--out-format=%n", from, to,           NULL};
 	struct child c = {0};
 	int ret = 0;
 
