@@ -174,6 +174,82 @@ out:
 	return ret;
 }
 
+/*
+ * The first line of a log that names a compiler, assembler or linker error:
+ * what a reader of "does not build" needs, without scrolling a 10 MB log.
+ */
+static bool error_line(const char *l)
+{
+	static const char *const marks[] = {
+	        ": error: ", ": fatal error: ", ": Error: ", "undefined reference to "};
+
+	for (size_t i = 0; i < ARRAY_SIZE(marks); i++)
+		if (strstr(l, marks[i]))
+			return true;
+	return false;
+}
+
+/* gcc colours its diagnostics even into a file (the kernel asks it to). */
+static void strip_escapes(char *s)
+{
+	char *w = s;
+
+	for (char *r = s; *r;) {
+		if (r[0] == '\033' && r[1] == '[') {
+			r += 2;
+			while (*r && !(*r >= 0x40 && *r <= 0x7e))
+				r++;
+			if (*r)
+				r++;
+			continue;
+		}
+		*w++ = *r++;
+	}
+	*w = '\0';
+}
+
+char *kernel_log_first_error(const char *log_text, const char *tree)
+{
+	struct strvec lines = STRVEC_INIT;
+	char *found = NULL, *make_line = NULL;
+
+	if (!log_text)
+		return NULL;
+	sv_split(&lines, log_text, "\n");
+	for (size_t i = 0; i < lines.n && !found; i++) {
+		char *l = lines.v[i];
+
+		strip_escapes(l);
+		if (error_line(l))
+			found = xstrdup(trim(l));
+		else if (!make_line && strstr(l, "***") && starts_with(l, "make") &&
+		         !strstr(l, "Waiting for unfinished jobs"))
+			make_line = xstrdup(trim(l));
+	}
+	sv_clear(&lines);
+	if (!found) {
+		found = make_line;
+		make_line = NULL;
+	}
+	free(make_line);
+	if (found && tree && *tree) {
+		char *prefix = xasprintf("%s/", tree);
+		struct strbuf sb = STRBUF_INIT;
+		const char *p = found, *hit;
+
+		/* Paths relative to the tree read the same for every slot and cache. */
+		while ((hit = strstr(p, prefix))) {
+			sb_add(&sb, p, (size_t)(hit - p));
+			p = hit + strlen(prefix);
+		}
+		sb_adds(&sb, p);
+		free(found);
+		found = sb_detach(&sb);
+		free(prefix);
+	}
+	return found;
+}
+
 struct kbuild {
 	const struct kernel_opts *o;
 	struct ksource src;
@@ -189,6 +265,8 @@ struct kbuild {
 	size_t series_total;   /* the series' patch count, before --upto */
 	size_t series_applied; /* how many of them this build applies */
 	double t0;
+	double wait;       /* for the slot's lock: another build's time, not this one's */
+	char *first_error; /* of the make step that failed */
 };
 
 static int make_step(struct kbuild *b, const char *what, const char *target, long jobs)
@@ -213,9 +291,19 @@ static int make_step(struct kbuild *b, const char *what, const char *target, lon
 	c.log_path = b->log;
 	info("kernel: %s", what);
 	ret = run_command(&c);
-	if (ret != 0)
-		error("kernel: %s failed (make %s exited %d); the full log is %s", what, target,
-		      ret, b->log);
+	if (ret != 0) {
+		char *text = read_file(b->log, NULL);
+
+		free(b->first_error);
+		b->first_error = kernel_log_first_error(text, b->srctree);
+		free(text);
+		if (b->first_error)
+			error("kernel: %s failed (make %s exited %d): %s; the full log is %s", what,
+			      target, ret, b->first_error, b->log);
+		else
+			error("kernel: %s failed (make %s exited %d); the full log is %s", what,
+			      target, ret, b->log);
+	}
 	sb_release(&c.out);
 	sv_clear(&argv);
 	free(ccache);
@@ -390,9 +478,9 @@ static int store(struct kbuild *b)
 	meta = json_pack("{s:s, s:s, s:s, s:f, s:{s:s, s:s, s:s, s:s}, s:o, s:o, s:s, s:o, s:s, "
 	                 "s:b, s:{s:b}, s:s}",
 	                 "key", b->key, "release", release, "created", now, "build_seconds",
-	                 now_seconds() - b->t0, "source", "spec", b->src.spec, "kind", b->src.kind,
-	                 "identity", b->src.identity, "location", b->src.location, "series",
-	                 b->have_series ? series_json(b) : json_null(), "patches",
+	                 now_seconds() - b->t0 - b->wait, "source", "spec", b->src.spec, "kind",
+	                 b->src.kind, "identity", b->src.identity, "location", b->src.location,
+	                 "series", b->have_series ? series_json(b) : json_null(), "patches",
 	                 patches_json(&b->patches), "config_sha256", config_sha, "fragments",
 	                 fragments_json(&b->fragments), "compiler", b->compiler, "ccache",
 	                 path_exists("/usr/bin/ccache"), "features", "buffered_iomap",
@@ -523,6 +611,7 @@ static void kbuild_free(struct kbuild *b)
 	free(b->srctree);
 	free(b->log);
 	free(b->patch_log);
+	free(b->first_error);
 	if (b->config)
 		unlink(b->config);
 	free(b->config);
@@ -618,7 +707,33 @@ static int install_config(struct kbuild *b)
 	return ret;
 }
 
+void kernel_build_result_free(struct kernel_build_result *res)
+{
+	free(res->error);
+	free(res->log);
+	memset(res, 0, sizeof(*res));
+}
+
 int kernel_build(const struct kernel_opts *o, char **key)
+{
+	return kernel_build_ex(o, key, NULL);
+}
+
+/* A failed build's log outlives the slot's next build, which starts a new one. */
+static char *keep_failed_log(const struct kbuild *b)
+{
+	char *dir = cache_dir("logs");
+	char *to = xasprintf("%s/kernel-%.12s-failed.log", dir, b->key);
+
+	free(dir);
+	if (!b->log || copy_file(b->log, to) < 0) {
+		free(to);
+		return NULL;
+	}
+	return to;
+}
+
+int kernel_build_ex(const struct kernel_opts *o, char **key, struct kernel_build_result *res)
 {
 	struct kbuild b = {.o = o, .t0 = now_seconds()};
 	struct kernel_inputs in = {0};
@@ -657,7 +772,12 @@ int kernel_build(const struct kernel_opts *o, char **key)
 		goto out;
 	/* The lock covers one object tree: other slots and cache hits go on. */
 	lockname = xasprintf("kernel-build-%.16s", b.slot);
-	lock = cache_lock(lockname);
+	{
+		double t = now_seconds();
+
+		lock = cache_lock(lockname);
+		b.wait = now_seconds() - t;
+	}
 	b.bdir = cache_dir("build/%.16s", b.slot);
 	b.log = xasprintf("%s/build.log", b.bdir);
 	unlink(b.log);
@@ -678,9 +798,23 @@ int kernel_build(const struct kernel_opts *o, char **key)
 		goto out;
 	if (store(&b) < 0)
 		goto out;
-	info("kernel %.12s: built in %.0f s, stored in %s", b.key, now_seconds() - b.t0, b.kdir);
+	info("kernel %.12s: built in %.0f s, stored in %s", b.key, now_seconds() - b.t0 - b.wait,
+	     b.kdir);
 	ret = 0;
 out:
+	if (res) {
+		memset(res, 0, sizeof(*res));
+		res->cache_hit = ret == 0 && lock < 0;
+		res->wait_seconds = b.wait;
+		res->seconds = res->cache_hit ? 0 : now_seconds() - b.t0 - b.wait;
+		if (ret < 0) {
+			const char *why = b.first_error ? b.first_error : last_error();
+
+			res->error = xstrdup(why ? why : "the build failed (see above)");
+			if (lock >= 0)
+				res->log = keep_failed_log(&b);
+		}
+	}
 	if (ret == 0 && key)
 		*key = xstrdup(b.key);
 	if (lock >= 0)
