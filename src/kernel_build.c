@@ -643,13 +643,59 @@ static int check_patches(struct kbuild *b)
  * (kconfig writes nothing into a tree built with O=), before the slot is
  * known: the slot is named by the .config it produces.
  */
+/*
+ * What the configuration depends on.  It is made on the pristine tree, so
+ * patches play no part: every point of a walk, and every patched kernel of
+ * a source, shares one, and a minute of tinyconfig and olddefconfig per
+ * build is saved.
+ */
+static char *config_cache_path(const struct kbuild *b)
+{
+	struct hasher *h = hasher_new();
+	char key[65], *dir, *path;
+
+	hasher_field(h, "recipe", KERNEL_RECIPE);
+	hasher_field(h, "source", b->src.identity);
+	for (size_t i = 0; i < b->fragments.n; i++) {
+		char sha[65];
+		const char *base = strrchr(b->fragments.v[i], '/');
+
+		if (sha256_file_hex(b->fragments.v[i], sha) < 0)
+			memset(sha, '0', 64), sha[64] = '\0';
+		hasher_field(h, "fragment", base ? base + 1 : b->fragments.v[i]);
+		hasher_field(h, "fragment-sha", sha);
+	}
+	hasher_field(h, "compiler", b->compiler);
+	hasher_final(h, key);
+	dir = cache_dir("configs");
+	path = xasprintf("%s/%.32s.config", dir, key);
+	free(dir);
+	return path;
+}
+
 static int configure_scratch(struct kbuild *b)
 {
 	char *dir = cache_dir("scratch/config-%ld", (long)getpid());
 	char *dotconfig = path_join(dir, ".config");
+	char *cached = config_cache_path(b);
 	char sha[65];
 	int ret = -1;
 
+	{
+		char *root = cache_dir("scratch");
+
+		b->config = xasprintf("%s/config-%ld.config", root, (long)getpid());
+		free(root);
+	}
+	if (path_exists(cached) && copy_file(cached, b->config) == 0 &&
+	    sha256_file_hex(b->config, sha) == 0) {
+		info("kernel: configuration as before (%s)", cached);
+		slot_of(b, sha);
+		free(dir);
+		free(dotconfig);
+		free(cached);
+		return 0;
+	}
 	rm_rf(dir);
 	mkdir_p(dir);
 	b->bdir = dir;
@@ -664,22 +710,25 @@ static int configure_scratch(struct kbuild *b)
 		free(to);
 		goto out;
 	}
-	{
-		char *root = cache_dir("scratch");
-
-		b->config = xasprintf("%s/config-%ld.config", root, (long)getpid());
-		free(root);
-	}
 	if (copy_file(dotconfig, b->config) < 0 || sha256_file_hex(b->config, sha) < 0) {
 		error("cannot keep the .config made in %s", dir);
 		goto out;
 	}
 	slot_of(b, sha);
+	{
+		/* Through a temporary: a reader never sees half a .config. */
+		char *tmp = xasprintf("%s.%ld", cached, (long)getpid());
+
+		if (copy_file(b->config, tmp) < 0 || rename(tmp, cached) < 0)
+			unlink(tmp);
+		free(tmp);
+	}
 	ret = 0;
 out:
 	rm_rf(dir);
 	free(dir);
 	free(dotconfig);
+	free(cached);
 	free(b->srctree);
 	free(b->log);
 	b->bdir = b->srctree = b->log = NULL;
@@ -690,19 +739,45 @@ out:
  * Copied only when it differs: an unchanged .config must leave the object
  * tree's configuration untouched, or make would recompile what it covers.
  */
+/* Whether a patch of the list touches a Kconfig file (it may add a symbol). */
+static bool patches_touch_kconfig(const struct patch_list *pl)
+{
+	bool touch = false;
+
+	for (size_t i = 0; i < pl->n && !touch; i++) {
+		char *text = read_file(pl->v[i].path, NULL);
+
+		for (const char *p = text; p && (p = strstr(p, "\n+++ ")) && !touch; p++) {
+			size_t n = strcspn(p + 5, "\n");
+			char *line = xstrndup(p + 5, n);
+
+			touch = strstr(line, "Kconfig") != NULL;
+			free(line);
+		}
+		free(text);
+	}
+	return touch;
+}
+
 static int install_config(struct kbuild *b)
 {
 	char *dst = path_join(b->bdir, ".config");
 	char a[65], c[65];
+	bool same = path_exists(dst) && sha256_file_hex(dst, a) == 0 &&
+	            sha256_file_hex(b->config, c) == 0 && !strcmp(a, c);
 	int ret = 0;
 
-	if (!path_exists(dst) || sha256_file_hex(dst, a) < 0 || sha256_file_hex(b->config, c) < 0 ||
-	    strcmp(a, c) != 0)
+	if (!same)
 		ret = copy_file(b->config, dst);
 	if (ret < 0)
 		error("cannot install the kernel config into %s", b->bdir);
 	free(dst);
-	if (ret == 0)
+	/*
+	 * The object tree's .config is the one its last build settled: make
+	 * itself syncs what depends on it.  Only new Kconfig symbols (from a
+	 * patch) need olddefconfig to take their defaults without a prompt.
+	 */
+	if (ret == 0 && (!same || patches_touch_kconfig(&b->patches)))
 		ret = make_step(b, "olddefconfig", "olddefconfig", 1);
 	return ret;
 }
