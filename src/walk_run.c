@@ -70,7 +70,6 @@ static void copy_matrix_text(const char *text, bool narrow, struct strbuf *out)
 	static const char *const axes[] = {"name",        "kernels",    "walk",
 	                                   "devices",     "fs_configs", "workloads",
 	                                   "block_sizes", "paths",      NULL};
-	struct strvec lines = STRVEC_INIT;
 	char *section = xstrdup("");
 	bool skip_cont = false;
 	const char *p = text;
@@ -104,7 +103,6 @@ static void copy_matrix_text(const char *text, bool narrow, struct strbuf *out)
 		free(line);
 	}
 	free(section);
-	sv_clear(&lines);
 }
 
 static void add_kernel_section(struct strbuf *sb, const struct bench_kernel *tmpl, const char *spec,

@@ -16,7 +16,7 @@ db=results/iolab.db
 q() { sqlite3 "$db" "$1"; }
 
 note "the series, and bad input refused in one line"
-"$IOLAB" --quiet kernel series iolab-walk-test > series.out 2>&1 || { cat series.out; fail "kernel series failed"; }
+"$IOLAB" --quiet kernel series iolab-walk-test@v1 > series.out 2>&1 || { cat series.out; fail "kernel series failed"; }
 grep -q '^patches  3$' series.out || { cat series.out; fail "the fixture series should have 3 patches"; }
 refused() {
   local want=$1; shift
@@ -132,6 +132,23 @@ grep -q "n/a: no buffered_iomap in the kernel at base, 1, 2, 3\|n/a: no buffered
 for f in walk.png walk.svg walk.tsv; do
   [ -s "results/$run/plots/$f" ] || fail "no plot $f"
 done
+
+note "a point that does not build: its first error line, and the walk goes on"
+"$IOLAB" walk --accel tcg --series iolab-walk-test@v2 --reps 1 "$M" > broken.out 2> broken.err \
+  || { cat broken.out; tail -20 broken.err; fail "a walk with a point that does not build failed"; }
+cat broken.out
+grep -q "^point 1/1 (ext4: iolab walk test: a patch that does not build): does not build: fs/ext4/file.c:[0-9]*:[0-9]*: error: 'iolab_walk_delay_us' undeclared" broken.out \
+  || fail "the point that does not build is not reported with its first compiler error"
+grep -q "^builds: 2 points, 0 built .*, 1 cached, 1 do not build" broken.out || fail "the build summary is wrong"
+grep -q "no build: patch 1 \"ext4: iolab walk test: a patch that does not build\" does not build: fs/ext4/file.c" broken.out \
+  || fail "the table does not say why point 1 has no figures"
+xrun=$(sed -n 's/^walk \([^:]*\): .*/\1/p' broken.out | head -n 1)
+[ "$(q "select count(*) from cells where run_id='$xrun' and kernel='base' and path='bh' and status='ok'")" = 2 ] \
+  || fail "base was not measured after the point that does not build"
+[ "$(q "select count(*) from cells where run_id='$xrun' and kernel='p1' and reason like 'does not build: fs/ext4/file.c:%'")" = 4 ] \
+  || fail "the cells of the point that does not build do not say why"
+flog=$(q "select json_extract(meta_json, '\$.walk.points[1].log') from runs where run_id='$xrun'")
+[ -s "$flog" ] && grep -q "error: 'iolab_walk_delay_us' undeclared" "$flog" || fail "the failed build's log was not kept"
 
 note "bisect: patch 2, testing every point of four (2 + log2 3)"
 "$IOLAB" walk --accel tcg --rounds 1 --bisect write_cache/4k/bh --threshold 5% "$M" > bisect.out 2> bisect.err \
