@@ -66,7 +66,8 @@ static void add_point_list(struct strbuf *sb, const struct walk_table *t, const 
 
 		if (!mark[i])
 			continue;
-		while (j + 1 < t->npoints && mark[j + 1] && t->points[j + 1].upto > 0 &&
+		/* Base stands alone: "base, 1-11", never "base-11". */
+		while (t->points[i].upto > 0 && j + 1 < t->npoints && mark[j + 1] &&
 		       t->points[j + 1].upto == t->points[j].upto + 1)
 			j++;
 		sb_addf(sb, "%s%s", first ? "" : ", ", point_label(&t->points[i], a, sizeof(a)));

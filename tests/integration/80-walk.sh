@@ -123,8 +123,10 @@ write = 3  # point, patch, build, then "write cache 4k bh"
 assert rows["2"][1] == "ext4: iolab walk test: delay every buffered write", rows["2"]
 assert change(rows["2"][write], "prev") < -30, rows["2"]
 assert "~" not in rows["2"][write].split("/")[0], "patch 2's drop must be significant"
+# Patches 1 and 3 change nothing: within noise (TCG's is wide), or small.
 for k in ("1", "3"):
-    assert abs(change(rows[k][write], "prev")) < 15, rows[k]
+    prev = rows[k][write].split("/")[0]
+    assert "~" in prev or abs(change(rows[k][write], "prev")) < 15, rows[k]
 assert rows["base"][write + 1] == "n/a", rows["base"]
 PY
 grep -q "n/a: no buffered_iomap in the kernel at base, 1, 2, 3\|n/a: no buffered_iomap in the kernel at base, 1-3" walk.md \
