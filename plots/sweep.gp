@@ -6,14 +6,19 @@
 # whose second field names the series:
 #   x     bh    lo    hi    label
 #   1024  423   410   430   1k
-# Extra -e variables: errorbars (1 to draw the lo-hi columns).
+# Extra -e variables: errorbars (1 to draw the lo-hi columns); xlog (0 for a
+# linear x, as a walk's patch numbers are) and xlabel (the x axis' name).
 
 load "common.gp"
 if (!exists("errorbars")) errorbars = 0
 if (!exists("ylabel")) ylabel = "MiB/s"
+if (!exists("xlog")) xlog = 1
+if (!exists("xlabel")) xlabel = "block size"
 
-set logscale x 2
-set xlabel "block size"
+if (xlog) {
+	set logscale x 2
+}
+set xlabel xlabel
 set ylabel ylabel
 set yrange [0:*]
 set offsets graph 0.04, graph 0.04, graph 0.08, 0

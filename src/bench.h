@@ -67,12 +67,17 @@ struct bench_fs {
 #define BENCH_MKFS_EXTENDED "lazy_itable_init=0,lazy_journal_init=0"
 
 /* ---- the matrix file ---- */
+
+/* A walk's matrix lists one kernel per point: the base and one per patch. */
+#define MATRIX_MAX_POINTS 65
+
 struct bench_kernel {
 	char *name;            /* [kernel.NAME] */
 	char *source;          /* debian:linux-source-7.3, a tree, a tarball */
 	char *series;          /* NAME or NAME@vN; NULL builds without a series */
 	struct strvec configs; /* absolute paths of the extra config fragments */
 	bool allow_missing_series;
+	long upto; /* > 0: only the series' first N patches (a point of a walk); 0: all */
 };
 
 struct matrix {
@@ -81,6 +86,8 @@ struct matrix {
 	char *name;
 	char *description;
 	char *series;
+	/* A walk's matrix ("iolab walk"): the series walked, one kernel per point; else NULL. */
+	char *walk;
 	/* Axes, in file order. */
 	struct bench_kernel *kernels;
 	size_t nkernels;
@@ -161,6 +168,13 @@ struct bench_group {
 size_t bench_schedule(const struct matrix *m, const struct cell *cells, size_t ncells,
                       struct bench_group **groups);
 void bench_groups_free(struct bench_group *g, size_t n);
+/*
+ * Appends to g the steps of the cells whose group_id is cells_group, for
+ * repetitions [from, to), the paths interleaved as bench_schedule() does:
+ * a walk's rounds each take a share of the repetitions this way.
+ */
+void bench_group_add_steps(struct bench_group *g, const char *cells_group, const struct cell *cells,
+                           size_t ncells, long from, long to);
 
 /* ---- fio jobs and results (bench_fio.c) ---- */
 
@@ -260,6 +274,8 @@ void store_close(struct store *st);
 char *store_new_run_id(struct store *st, const char *matrix_name);
 int store_create_run(struct store *st, const char *run_id, const struct matrix *m, json_t *meta);
 int store_set_run_status(struct store *st, const char *run_id, const char *status);
+/* Replaces the run's metadata: a walk adds each point's kernel and build as it goes. */
+int store_set_run_meta(struct store *st, const char *run_id, json_t *meta);
 /* Adds cells as pending; cells already there keep their status (resume). */
 int store_add_cells(struct store *st, const char *run_id, const struct cell *cells, size_t n);
 int store_set_cell_status(struct store *st, const char *run_id, const char *cell_id,

@@ -74,7 +74,10 @@ static const struct mkey matrix_keys[] = {
         {"description", MK_STR, "", "virtio-blk, memory-backed, 4k ext4", "free text"},
         {"series", MK_STR, NULL, "ext4-iomap-buffered-io",
          "kernel-patches/ series whose mount options select the paths"},
-        {"kernels", MK_LIST, NULL, "default", "[kernel.NAME] sections: 1, or 2 for an A/B"},
+        {"kernels", MK_LIST, NULL, "default",
+         "[kernel.NAME] sections: 1, 2 for an A/B, or one per point of a walk"},
+        {"walk", MK_STR, "", "ext4-iomap-buffered-io@v2-on-7.3.4",
+         "the series a walk's matrix walks (iolab walk writes it); kernels are its points"},
         {"paths", MK_LIST, NULL, "bh iomap", "I/O paths"},
         {"devices", MK_LIST, NULL, "virtio-blk", "virtio-blk nvme pmem"},
         {"fs_configs", MK_LIST, NULL, "4k", "4k 64k bigalloc, or [fs.NAME] sections"},
@@ -97,6 +100,7 @@ static const struct mkey kernel_keys[] = {
         {"config", MK_LIST, "", "extra.config", "config fragments, relative to this file"},
         {"allow_missing_series", MK_BOOL, "no", "yes",
          "build without the series when its patches are not at hand"},
+        {"upto", MK_COUNT, "", "9", "only the series' first N patches: a point of a walk"},
 };
 
 static const struct mkey fs_keys[] = {
@@ -460,6 +464,15 @@ static void load_kernel(struct load *l, const char *name, struct bench_kernel *k
 		free(p);
 	}
 	k->allow_missing_series = get_bool(l, section, "allow_missing_series");
+	if (raw_index(raw_section(l, section), "upto") >= 0) {
+		k->upto = get_count(l, section, "upto");
+		if (!l->why && k->upto < 1)
+			fail_at(l, section, "upto",
+			        "upto must be at least 1 (a kernel without the series has no "
+			        "series)");
+		else if (!l->why && !k->series)
+			fail_at(l, section, "upto", "upto needs a series in [%s]", section);
+	}
 out:
 	sv_clear(&cfg);
 	free(base);
@@ -545,9 +558,15 @@ static void load_axes(struct load *l, struct matrix *m)
 	struct strvec v = STRVEC_INIT;
 
 	get_list(l, "matrix", "kernels", &v);
-	if (!l->why && (v.n < 1 || v.n > 2))
+	/* A walk's points are kernels too: as many as the series has patches, plus its base. */
+	if (!l->why && m->walk && (v.n < 1 || v.n > MATRIX_MAX_POINTS))
+		fail_at(l, "matrix", "kernels", "kernels lists %zu points; a walk takes 1 to %d",
+		        v.n, MATRIX_MAX_POINTS);
+	else if (!l->why && !m->walk && (v.n < 1 || v.n > 2))
 		fail_at(l, "matrix", "kernels",
-		        "kernels lists %zu kernels; give 1, or 2 for an A/B comparison", v.n);
+		        "kernels lists %zu kernels; give 1, or 2 for an A/B comparison (a walk's "
+		        "matrix, with walk = SERIES, takes one per point)",
+		        v.n);
 	m->kernels = xcalloc(v.n ? v.n : 1, sizeof(*m->kernels));
 	for (size_t i = 0; i < v.n && !l->why; i++) {
 		if (!is_name(v.v[i]))
@@ -711,6 +730,7 @@ static void load_matrix(struct load *l, struct matrix *m)
 	if (!is_name(m->name))
 		fail_at(l, "matrix", "name", "bad name '%s' (letters, digits, _ . -)", m->name);
 	m->description = get_str(l, "matrix", "description");
+	m->walk = get_str(l, "matrix", "walk");
 	m->series = get_str(l, "matrix", "series");
 	memset(&s, 0, sizeof(s));
 	if (m->series && strchr(m->series, '@'))
@@ -787,6 +807,7 @@ void matrix_free(struct matrix *m)
 	free(m->name);
 	free(m->description);
 	free(m->series);
+	free(m->walk);
 	free(m->backing);
 	memset(m, 0, sizeof(*m));
 }
@@ -838,11 +859,14 @@ json_t *matrix_to_json(const struct matrix *m)
 	for (size_t i = 0; i < m->nkernels; i++) {
 		const struct bench_kernel *k = &m->kernels[i];
 
-		json_array_append_new(kernels,
-		                      json_pack("{s:s, s:s?, s:s?, s:o, s:b}", "name", k->name,
-		                                "source", k->source, "series", k->series, "configs",
-		                                strvec_json(&k->configs), "allow_missing_series",
-		                                k->allow_missing_series));
+		json_t *jk = json_pack("{s:s, s:s?, s:s?, s:o, s:b}", "name", k->name, "source",
+		                       k->source, "series", k->series, "configs",
+		                       strvec_json(&k->configs), "allow_missing_series",
+		                       k->allow_missing_series);
+
+		if (k->upto > 0)
+			json_object_set_new(jk, "upto", json_integer(k->upto));
+		json_array_append_new(kernels, jk);
 	}
 	for (size_t i = 0; i < m->nfs; i++)
 		json_array_append_new(fs, json_pack("{s:s, s:s, s:s, s:b}", "name", m->fs[i].name,
@@ -852,18 +876,18 @@ json_t *matrix_to_json(const struct matrix *m)
 		json_array_append_new(workloads, json_string(m->workloads[i]->name));
 	for (size_t i = 0; i < m->nblock_sizes; i++)
 		json_array_append_new(bs, json_integer(m->block_sizes[i]));
-	return json_pack("{s:s, s:s, s:s, s:s?, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:I, s:b, "
-	                 "s:I, s:I, s:I, s:I, s:I, s:b, s:s}",
+	return json_pack("{s:s, s:s, s:s, s:s?, s:s, s:s?, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:I, "
+	                 "s:b, s:I, s:I, s:I, s:I, s:I, s:b, s:s}",
 	                 "name", m->name, "path", m->path, "sha256", m->sha256, "description",
-	                 m->description, "series", m->series, "kernels", kernels, "paths",
-	                 strvec_json(&m->paths), "path_options", strvec_json(&m->path_options),
-	                 "devices", strvec_json(&m->devices), "fs_configs", fs, "workloads",
-	                 workloads, "block_sizes", bs, "file_size", (json_int_t)m->file_size,
-	                 "file_size_auto", m->file_size_auto, "runtime", (json_int_t)m->runtime,
-	                 "repetitions", (json_int_t)m->repetitions, "guest_mem",
-	                 (json_int_t)m->guest_mem, "guest_cpus", (json_int_t)m->guest_cpus,
-	                 "disk_size", (json_int_t)m->disk_size, "disk_size_auto", m->disk_size_auto,
-	                 "backing", m->backing);
+	                 m->description, "series", m->series, "walk", m->walk, "kernels", kernels,
+	                 "paths", strvec_json(&m->paths), "path_options",
+	                 strvec_json(&m->path_options), "devices", strvec_json(&m->devices),
+	                 "fs_configs", fs, "workloads", workloads, "block_sizes", bs, "file_size",
+	                 (json_int_t)m->file_size, "file_size_auto", m->file_size_auto, "runtime",
+	                 (json_int_t)m->runtime, "repetitions", (json_int_t)m->repetitions,
+	                 "guest_mem", (json_int_t)m->guest_mem, "guest_cpus",
+	                 (json_int_t)m->guest_cpus, "disk_size", (json_int_t)m->disk_size,
+	                 "disk_size_auto", m->disk_size_auto, "backing", m->backing);
 }
 
 /* ---- cells ---- */
@@ -955,6 +979,15 @@ size_t bench_schedule(const struct matrix *m, const struct cell *cells, size_t n
 				x->id = xasprintf("%s/%s/%s", x->kernel, x->device, x->fs);
 			}
 
+	for (size_t gi = 0; gi < ng; gi++)
+		bench_group_add_steps(&g[gi], g[gi].id, cells, ncells, 0, m->repetitions);
+	*groups = g;
+	return ng;
+}
+
+void bench_group_add_steps(struct bench_group *g, const char *cells_group, const struct cell *cells,
+                           size_t ncells, long from, long to)
+{
 	/*
 	 * Within a group the paths alternate sample by sample (bh r0, iomap
 	 * r0, bh r1, ...): whatever drifts during a group is spread over both
@@ -962,27 +995,21 @@ size_t bench_schedule(const struct matrix *m, const struct cell *cells, size_t n
 	 * puts a (workload, bs)'s paths next to each other, so they are found
 	 * by walking the cells in order.
 	 */
-	for (size_t gi = 0; gi < ng; gi++) {
-		struct bench_group *x = &g[gi];
+	for (size_t i = 0; i < ncells;) {
+		size_t j = i;
 
-		for (size_t i = 0; i < ncells;) {
-			size_t j = i;
-
-			if (strcmp(cells[i].group_id, x->id)) {
-				i++;
-				continue;
-			}
-			while (j < ncells && !strcmp(cells[j].group_id, x->id) &&
-			       cells[j].workload == cells[i].workload && cells[j].bs == cells[i].bs)
-				j++;
-			for (long rep = 0; rep < m->repetitions; rep++)
-				for (size_t c = i; c < j; c++)
-					add_step(x, c, (int)rep);
-			i = j;
+		if (strcmp(cells[i].group_id, cells_group)) {
+			i++;
+			continue;
 		}
+		while (j < ncells && !strcmp(cells[j].group_id, cells_group) &&
+		       cells[j].workload == cells[i].workload && cells[j].bs == cells[i].bs)
+			j++;
+		for (long rep = from; rep < to; rep++)
+			for (size_t c = i; c < j; c++)
+				add_step(g, c, (int)rep);
+		i = j;
 	}
-	*groups = g;
-	return ng;
 }
 
 void bench_groups_free(struct bench_group *g, size_t n)

@@ -131,6 +131,7 @@ int runner_prepare_kernels(struct runner *r)
 		ko.series = bk->series;
 		ko.configs = bk->configs;
 		ko.no_series_ok = bk->allow_missing_series;
+		ko.series_upto = bk->upto;
 		k->bk = bk;
 		if (kernel_build(&ko, &k->key) < 0)
 			return error("kernel '%s' of %s could not be built (see above)", bk->name,
@@ -176,8 +177,10 @@ json_t *runner_run_meta(struct runner *r)
 	char *ver = xstrdup(IOLAB_VERSION);
 	json_t *j;
 
+	/* A walk's points that did not build (or a bisect has not reached) have no meta. */
 	for (size_t i = 0; i < r->m.nkernels; i++)
-		json_object_set(kernels, r->kernels[i].bk->name, r->kernels[i].meta);
+		if (r->kernels[i].meta)
+			json_object_set(kernels, r->kernels[i].bk->name, r->kernels[i].meta);
 	j = json_pack("{s:s, s:s, s:s, s:o, s:s, s:o, s:O, s:s, s:o, s:{s:s?}, s:s?}", "run_id",
 	              r->run_id, "created", now, "iolab_version", ver ? ver : "unknown", "matrix",
 	              matrix_to_json(&r->m), "matrix_file", r->m.path, "kernels", kernels, "image",
@@ -420,7 +423,11 @@ static void save_text(const char *path, const char *text)
 
 /*
  * The iomap tracepoints (and the series' own) on this disk only: the
- * kernel's dev_t encoding is major << 20 | minor.
+ * kernel's dev_t encoding is major << 20 | minor.  Not on ext4's journal
+ * inode (8): every mount maps its first block with bmap(), which ext4 sends
+ * through iomap_bmap() on either path, so a read workload's remount would
+ * otherwise show iomap events on a buffer_head cell.  Every iomap event and
+ * the series' own carry the inode number.
  */
 static int trace_start(struct sample_ctx *s, const struct mount_result *mr)
 {
@@ -440,11 +447,6 @@ static int trace_start(struct sample_ctx *s, const struct mount_result *mr)
 		sv_split(&names, r->series.own_events, " ,");
 	for (size_t i = 0; i < names.n; i++)
 		json_array_append_new(events, json_string(names.v[i]));
-	/*
-	 * Not the journal inode: jbd2 maps its blocks with bmap, which ext4 serves
-	 * through iomap on either path, at every mount (the cold remount of a read
-	 * from disk falls inside the probe).
-	 */
 	snprintf(filter, sizeof(filter), "dev == %u && ino != %d", (mr->major << 20) | mr->minor,
 	         EXT4_JOURNAL_INO);
 	resp = op(s, 30, "trace_start", "{s:o, s:s}", "events", events, "filter", filter);
@@ -917,7 +919,7 @@ void runner_mark_cells(struct runner *r)
 		const struct cell *c = &r->cells[i];
 		const struct kctx *k = runner_kernel_of(r, c->kernel);
 
-		if (k && !strcmp(c->path, "iomap") && !k->has_series)
+		if (k && k->key && !strcmp(c->path, "iomap") && !k->has_series)
 			store_set_cell_status(r->st, r->run_id, c->id, "not-measured",
 			                      "kernel has no buffered_iomap");
 	}
@@ -932,7 +934,7 @@ int runner_finish_cells(struct runner *r)
 
 		const struct kctx *k = runner_kernel_of(r, c->kernel);
 
-		if (!k || (!strcmp(c->path, "iomap") && !k->has_series))
+		if (!k || !k->key || (!strcmp(c->path, "iomap") && !k->has_series))
 			continue;
 		for (long rep = 0; rep < r->m.repetitions; rep++)
 			good += store_have_sample(r->st, r->run_id, c->id, (int)rep) == 1;
@@ -1031,7 +1033,7 @@ void runner_apply_overrides(struct runner *r)
 		r->m.repetitions = r->o->reps;
 }
 
-static int open_run(struct runner *r)
+int runner_open_run(struct runner *r)
 {
 	const struct bench_opts *o = r->o;
 
@@ -1070,6 +1072,75 @@ static int open_run(struct runner *r)
 	return 0;
 }
 
+int runner_start_run(struct runner *r, json_t *meta)
+{
+	const struct bench_opts *o = r->o;
+
+	r->run_dir = xasprintf("%s/%s", o->results ? o->results : "results", r->run_id);
+	if (mkdir_p(r->run_dir) < 0)
+		return error("cannot create %s: %s", r->run_dir, strerror(errno));
+	if (!o->resume) {
+		if (store_create_run(r->st, r->run_id, &r->m, meta) < 0)
+			return -1;
+		runner_save_run_json(r, meta);
+		{
+			char *p = xasprintf("%s/matrix.conf", r->run_dir);
+
+			copy_file(r->m.path, p);
+			free(p);
+		}
+	}
+	return store_add_cells(r->st, r->run_id, r->cells, r->ncells);
+}
+
+void runner_save_run_json(struct runner *r, json_t *meta)
+{
+	char *p = xasprintf("%s/run.json", r->run_dir);
+	char *text = json_dumps(meta, JSON_INDENT(2) | JSON_SORT_KEYS);
+
+	save_text(p, text);
+	free(text);
+	free(p);
+}
+
+void runner_count_steps(struct runner *r, const struct bench_group *g, size_t n)
+{
+	for (size_t gi = 0; gi < n; gi++)
+		for (size_t i = 0; i < g[gi].nsteps; i++) {
+			const struct cell *c = &r->cells[g[gi].steps[i].cell];
+
+			if (strcmp(c->path, "iomap") || runner_kernel_of(r, c->kernel)->has_series)
+				r->total++;
+		}
+}
+
+void runner_end_run(struct runner *r)
+{
+	const char *db = r->o->db ? r->o->db : STORE_DEFAULT_PATH;
+
+	progress_end(r);
+	runner_finish_cells(r);
+	store_set_run_status(r->st, r->run_id, r->failed ? "done-with-failures" : "done");
+	{
+		/* run.json was written before the first boot settled the accelerator. */
+		char *p = xasprintf("%s/run.json", r->run_dir);
+		json_t *rj = json_load_file(p, 0, NULL);
+
+		if (rj && r->accel) {
+			json_object_set_new(json_object_get(rj, "vm"), "accel",
+			                    json_string(r->accel));
+			json_dump_file(rj, p, JSON_INDENT(2) | JSON_SORT_KEYS);
+		}
+		json_decref(rj);
+		free(p);
+	}
+	printf("run %s: %zu samples taken (%zu already stored), %zu failed, %.0f s; results in %s "
+	       "and %s\n",
+	       r->run_id, r->taken, r->done - r->taken, r->failed, now_seconds() - r->t0,
+	       r->run_dir, db);
+	runner_print_overhead(r);
+}
+
 int bench_run(const struct bench_opts *o, char **run_id)
 {
 	struct runner r = {.o = o};
@@ -1092,76 +1163,27 @@ int bench_run(const struct bench_opts *o, char **run_id)
 		goto out;
 	printf("matrix %s: %s\n", r.m.name, needs);
 	fflush(stdout);
-	if (open_run(&r) < 0)
+	if (runner_open_run(&r) < 0)
 		goto out;
 	/* Before the long steps: Ctrl-C from here on leaves a resumable run. */
 	if (runner_prepare_kernels(&r) < 0 || runner_prepare_image(&r) < 0)
 		goto out;
-	r.run_dir = xasprintf("%s/%s", o->results ? o->results : "results", r.run_id);
-	if (mkdir_p(r.run_dir) < 0) {
-		error("cannot create %s: %s", r.run_dir, strerror(errno));
-		goto out;
-	}
-	if (!o->resume) {
-		meta = runner_run_meta(&r);
-		if (store_create_run(r.st, r.run_id, &r.m, meta) < 0) {
-			json_decref(meta);
-			goto out;
-		}
-		{
-			char *p = xasprintf("%s/run.json", r.run_dir);
-			char *text = json_dumps(meta, JSON_INDENT(2) | JSON_SORT_KEYS);
-
-			save_text(p, text);
-			free(text);
-			free(p);
-		}
+	meta = runner_run_meta(&r);
+	if (runner_start_run(&r, meta) < 0) {
 		json_decref(meta);
-		{
-			char *p = xasprintf("%s/matrix.conf", r.run_dir);
-
-			copy_file(r.m.path, p);
-			free(p);
-		}
-	}
-	if (store_add_cells(r.st, r.run_id, r.cells, r.ncells) < 0)
 		goto out;
+	}
+	json_decref(meta);
 	runner_mark_cells(&r);
 	r.ngroups = bench_schedule(&r.m, r.cells, r.ncells, &r.groups);
-	for (size_t gi = 0; gi < r.ngroups; gi++)
-		for (size_t i = 0; i < r.groups[gi].nsteps; i++) {
-			const struct cell *c = &r.cells[r.groups[gi].steps[i].cell];
-
-			if (strcmp(c->path, "iomap") || runner_kernel_of(&r, c->kernel)->has_series)
-				r.total++;
-		}
+	runner_count_steps(&r, r.groups, r.ngroups);
 	printf("run %s: %zu cells, %zu samples to take (%s)\n", r.run_id, r.ncells, r.total,
 	       r.m.path);
 	fflush(stdout);
 	r.t0 = now_seconds();
 	for (size_t gi = 0; gi < r.ngroups; gi++)
 		runner_run_group(&r, &r.groups[gi]);
-	progress_end(&r);
-	runner_finish_cells(&r);
-	store_set_run_status(r.st, r.run_id, r.failed ? "done-with-failures" : "done");
-	{
-		/* run.json was written before the first boot settled the accelerator. */
-		char *p = xasprintf("%s/run.json", r.run_dir);
-		json_t *rj = json_load_file(p, 0, NULL);
-
-		if (rj && r.accel) {
-			json_object_set_new(json_object_get(rj, "vm"), "accel",
-			                    json_string(r.accel));
-			json_dump_file(rj, p, JSON_INDENT(2) | JSON_SORT_KEYS);
-		}
-		json_decref(rj);
-		free(p);
-	}
-	printf("run %s: %zu samples taken (%zu already stored), %zu failed, %.0f s; results in %s "
-	       "and %s\n",
-	       r.run_id, r.taken, r.done - r.taken, r.failed, now_seconds() - r.t0, r.run_dir,
-	       o->db ? o->db : STORE_DEFAULT_PATH);
-	runner_print_overhead(&r);
+	runner_end_run(&r);
 	if (run_id)
 		*run_id = xstrdup(r.run_id);
 	ret = r.failed ? 1 : 0;

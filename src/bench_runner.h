@@ -58,6 +58,15 @@ int runner_prepare_kernels(struct runner *r);
 int runner_prepare_image(struct runner *r);
 const struct kctx *runner_kernel_of(const struct runner *r, const char *name);
 json_t *runner_run_meta(struct runner *r);
+/* A new run id, or with o->resume the run to complete (its matrix must be unchanged). */
+int runner_open_run(struct runner *r);
+/* The run's directory, and for a new run its row, run.json and matrix.conf; then its cells. */
+int runner_start_run(struct runner *r, json_t *meta);
+void runner_save_run_json(struct runner *r, json_t *meta);
+/* Adds the samples the groups will take to r->total (the progress line's denominator). */
+void runner_count_steps(struct runner *r, const struct bench_group *g, size_t n);
+/* After the groups: cell statuses, the run's status, and the closing lines. */
+void runner_end_run(struct runner *r);
 int runner_run_group(struct runner *r, const struct bench_group *grp);
 void runner_mark_cells(struct runner *r);
 int runner_finish_cells(struct runner *r);

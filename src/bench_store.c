@@ -327,6 +327,24 @@ int store_set_run_status(struct store *st, const char *run_id, const char *statu
 	return finish(st, ret);
 }
 
+int store_set_run_meta(struct store *st, const char *run_id, json_t *meta)
+{
+	sqlite3_stmt *s;
+	int ret;
+
+	if (begin(st) < 0)
+		return -1;
+	s = prepare(st, "UPDATE runs SET meta_json = ? WHERE run_id = ?");
+	if (s) {
+		bind_json(s, 1, meta);
+		bind_text(s, 2, run_id);
+	}
+	ret = run_stmt(st, s, "update the run's metadata");
+	if (ret == 0 && sqlite3_changes(st->db) != 1)
+		ret = error("results store %s: no run %s", st->path, run_id);
+	return finish(st, ret);
+}
+
 int store_add_cells(struct store *st, const char *run_id, const struct cell *cells, size_t n)
 {
 	int ret = 0;

@@ -13,6 +13,7 @@ int cmd_bench(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_fstests(int argc, char **argv);
+int cmd_walk(int argc, char **argv);
 
 /* Sub-subcommand dispatch shared by the builtins ("iolab kernel build"). */
 struct subcmd {

@@ -147,6 +147,23 @@ struct kernel_opts {
 
 /* Builds (or finds in the cache) a kernel; returns its key. */
 int kernel_build(const struct kernel_opts *o, char **key);
+
+/* What one build cost and, when it failed, why: a walk reports both per point. */
+struct kernel_build_result {
+	bool cache_hit;
+	double seconds;      /* from taking the slot's lock to the kernel stored */
+	double wait_seconds; /* waiting for another build of the same slot */
+	char *error;         /* one line: the first compiler error, or the step that failed */
+	char *log;           /* a failed build's log, kept under <cache>/logs; may be NULL */
+};
+/* kernel_build(), filling res (may be NULL); free it with kernel_build_result_free(). */
+int kernel_build_ex(const struct kernel_opts *o, char **key, struct kernel_build_result *res);
+void kernel_build_result_free(struct kernel_build_result *res);
+/*
+ * The first line of a build log that names a compiler or linker error, with
+ * colour escapes and the tree's path prefix (may be NULL) removed, or NULL.
+ */
+char *kernel_log_first_error(const char *log_text, const char *tree);
 /* Cache directory of a kernel given a path, or a key, unique key prefix or 'latest' (cache_entry).
  */
 char *kernel_dir(const char *key_or_path);

@@ -139,6 +139,82 @@ out:
 	return ret;
 }
 
+/*
+ * The first line of a log that names a compiler, assembler or linker error:
+ * what a reader of "does not build" needs, without scrolling a 10 MB log.
+ */
+static bool error_line(const char *l)
+{
+	static const char *const marks[] = {
+	        ": error: ", ": fatal error: ", ": Error: ", "undefined reference to "};
+
+	for (size_t i = 0; i < ARRAY_SIZE(marks); i++)
+		if (strstr(l, marks[i]))
+			return true;
+	return false;
+}
+
+/* gcc colours its diagnostics even into a file (the kernel asks it to). */
+static void strip_escapes(char *s)
+{
+	char *w = s;
+
+	for (char *r = s; *r;) {
+		if (r[0] == '\033' && r[1] == '[') {
+			r += 2;
+			while (*r && !(*r >= 0x40 && *r <= 0x7e))
+				r++;
+			if (*r)
+				r++;
+			continue;
+		}
+		*w++ = *r++;
+	}
+	*w = '\0';
+}
+
+char *kernel_log_first_error(const char *log_text, const char *tree)
+{
+	struct strvec lines = STRVEC_INIT;
+	char *found = NULL, *make_line = NULL;
+
+	if (!log_text)
+		return NULL;
+	sv_split(&lines, log_text, "\n");
+	for (size_t i = 0; i < lines.n && !found; i++) {
+		char *l = lines.v[i];
+
+		strip_escapes(l);
+		if (error_line(l))
+			found = xstrdup(trim(l));
+		else if (!make_line && strstr(l, "***") && starts_with(l, "make") &&
+		         !strstr(l, "Waiting for unfinished jobs"))
+			make_line = xstrdup(trim(l));
+	}
+	sv_clear(&lines);
+	if (!found) {
+		found = make_line;
+		make_line = NULL;
+	}
+	free(make_line);
+	if (found && tree && *tree) {
+		char *prefix = xasprintf("%s/", tree);
+		struct strbuf sb = STRBUF_INIT;
+		const char *p = found, *hit;
+
+		/* Paths relative to the tree read the same for every slot and cache. */
+		while ((hit = strstr(p, prefix))) {
+			sb_add(&sb, p, (size_t)(hit - p));
+			p = hit + strlen(prefix);
+		}
+		sb_adds(&sb, p);
+		free(found);
+		found = sb_detach(&sb);
+		free(prefix);
+	}
+	return found;
+}
+
 struct kbuild {
 	const struct kernel_opts *o;
 	struct ksource src;
@@ -154,6 +230,8 @@ struct kbuild {
 	size_t series_total;   /* the series' patch count, before --upto */
 	size_t series_applied; /* how many of them this build applies */
 	double t0;
+	double wait;       /* for the slot's lock: another build's time, not this one's */
+	char *first_error; /* of the make step that failed */
 };
 
 static int make_step(struct kbuild *b, const char *what, const char *target, long jobs)
@@ -178,9 +256,19 @@ static int make_step(struct kbuild *b, const char *what, const char *target, lon
 	c.log_path = b->log;
 	info("kernel: %s", what);
 	ret = run_command(&c);
-	if (ret != 0)
-		error("kernel: %s failed (make %s exited %d); the full log is %s", what, target,
-		      ret, b->log);
+	if (ret != 0) {
+		char *text = read_file(b->log, NULL);
+
+		free(b->first_error);
+		b->first_error = kernel_log_first_error(text, b->srctree);
+		free(text);
+		if (b->first_error)
+			error("kernel: %s failed (make %s exited %d): %s; the full log is %s", what,
+			      target, ret, b->first_error, b->log);
+		else
+			error("kernel: %s failed (make %s exited %d); the full log is %s", what,
+			      target, ret, b->log);
+	}
 	sb_release(&c.out);
 	sv_clear(&argv);
 	free(ccache);
@@ -355,9 +443,9 @@ static int store(struct kbuild *b)
 	meta = json_pack("{s:s, s:s, s:s, s:f, s:{s:s, s:s, s:s, s:s}, s:o, s:o, s:s, s:o, s:s, "
 	                 "s:b, s:{s:b}, s:s}",
 	                 "key", b->key, "release", release, "created", now, "build_seconds",
-	                 now_seconds() - b->t0, "source", "spec", b->src.spec, "kind", b->src.kind,
-	                 "identity", b->src.identity, "location", b->src.location, "series",
-	                 b->have_series ? series_json(b) : json_null(), "patches",
+	                 now_seconds() - b->t0 - b->wait, "source", "spec", b->src.spec, "kind",
+	                 b->src.kind, "identity", b->src.identity, "location", b->src.location,
+	                 "series", b->have_series ? series_json(b) : json_null(), "patches",
 	                 patches_json(&b->patches), "config_sha256", config_sha, "fragments",
 	                 fragments_json(&b->fragments), "compiler", b->compiler, "ccache",
 	                 path_exists("/usr/bin/ccache"), "features", "buffered_iomap",
@@ -488,6 +576,7 @@ static void kbuild_free(struct kbuild *b)
 	free(b->srctree);
 	free(b->log);
 	free(b->patch_log);
+	free(b->first_error);
 	if (b->config)
 		unlink(b->config);
 	free(b->config);
@@ -519,13 +608,59 @@ static int check_patches(struct kbuild *b)
  * (kconfig writes nothing into a tree built with O=), before the slot is
  * known: the slot is named by the .config it produces.
  */
+/*
+ * What the configuration depends on.  It is made on the pristine tree, so
+ * patches play no part: every point of a walk, and every patched kernel of
+ * a source, shares one, and a minute of tinyconfig and olddefconfig per
+ * build is saved.
+ */
+static char *config_cache_path(const struct kbuild *b)
+{
+	struct hasher *h = hasher_new();
+	char key[65], *dir, *path;
+
+	hasher_field(h, "recipe", KERNEL_RECIPE);
+	hasher_field(h, "source", b->src.identity);
+	for (size_t i = 0; i < b->fragments.n; i++) {
+		char sha[65];
+		const char *base = strrchr(b->fragments.v[i], '/');
+
+		if (sha256_file_hex(b->fragments.v[i], sha) < 0)
+			memset(sha, '0', 64), sha[64] = '\0';
+		hasher_field(h, "fragment", base ? base + 1 : b->fragments.v[i]);
+		hasher_field(h, "fragment-sha", sha);
+	}
+	hasher_field(h, "compiler", b->compiler);
+	hasher_final(h, key);
+	dir = cache_dir("configs");
+	path = xasprintf("%s/%.32s.config", dir, key);
+	free(dir);
+	return path;
+}
+
 static int configure_scratch(struct kbuild *b)
 {
 	char *dir = cache_dir("scratch/config-%ld", (long)getpid());
 	char *dotconfig = path_join(dir, ".config");
+	char *cached = config_cache_path(b);
 	char sha[65];
 	int ret = -1;
 
+	{
+		char *root = cache_dir("scratch");
+
+		b->config = xasprintf("%s/config-%ld.config", root, (long)getpid());
+		free(root);
+	}
+	if (path_exists(cached) && copy_file(cached, b->config) == 0 &&
+	    sha256_file_hex(b->config, sha) == 0) {
+		info("kernel: configuration as before (%s)", cached);
+		slot_of(b, sha);
+		free(dir);
+		free(dotconfig);
+		free(cached);
+		return 0;
+	}
 	rm_rf(dir);
 	mkdir_p(dir);
 	b->bdir = dir;
@@ -540,22 +675,25 @@ static int configure_scratch(struct kbuild *b)
 		free(to);
 		goto out;
 	}
-	{
-		char *root = cache_dir("scratch");
-
-		b->config = xasprintf("%s/config-%ld.config", root, (long)getpid());
-		free(root);
-	}
 	if (copy_file(dotconfig, b->config) < 0 || sha256_file_hex(b->config, sha) < 0) {
 		error("cannot keep the .config made in %s", dir);
 		goto out;
 	}
 	slot_of(b, sha);
+	{
+		/* Through a temporary: a reader never sees half a .config. */
+		char *tmp = xasprintf("%s.%ld", cached, (long)getpid());
+
+		if (copy_file(b->config, tmp) < 0 || rename(tmp, cached) < 0)
+			unlink(tmp);
+		free(tmp);
+	}
 	ret = 0;
 out:
 	rm_rf(dir);
 	free(dir);
 	free(dotconfig);
+	free(cached);
 	free(b->srctree);
 	free(b->log);
 	b->bdir = b->srctree = b->log = NULL;
@@ -566,19 +704,45 @@ out:
  * Copied only when it differs: an unchanged .config must leave the object
  * tree's configuration untouched, or make would recompile what it covers.
  */
+/* Whether a patch of the list touches a Kconfig file (it may add a symbol). */
+static bool patches_touch_kconfig(const struct patch_list *pl)
+{
+	bool touch = false;
+
+	for (size_t i = 0; i < pl->n && !touch; i++) {
+		char *text = read_file(pl->v[i].path, NULL);
+
+		for (const char *p = text; p && (p = strstr(p, "\n+++ ")) && !touch; p++) {
+			size_t n = strcspn(p + 5, "\n");
+			char *line = xstrndup(p + 5, n);
+
+			touch = strstr(line, "Kconfig") != NULL;
+			free(line);
+		}
+		free(text);
+	}
+	return touch;
+}
+
 static int install_config(struct kbuild *b)
 {
 	char *dst = path_join(b->bdir, ".config");
 	char a[65], c[65];
+	bool same = path_exists(dst) && sha256_file_hex(dst, a) == 0 &&
+	            sha256_file_hex(b->config, c) == 0 && !strcmp(a, c);
 	int ret = 0;
 
-	if (!path_exists(dst) || sha256_file_hex(dst, a) < 0 || sha256_file_hex(b->config, c) < 0 ||
-	    strcmp(a, c) != 0)
+	if (!same)
 		ret = copy_file(b->config, dst);
 	if (ret < 0)
 		error("cannot install the kernel config into %s", b->bdir);
 	free(dst);
-	if (ret == 0)
+	/*
+	 * The object tree's .config is the one its last build settled: make
+	 * itself syncs what depends on it.  Only new Kconfig symbols (from a
+	 * patch) need olddefconfig to take their defaults without a prompt.
+	 */
+	if (ret == 0 && (!same || patches_touch_kconfig(&b->patches)))
 		ret = make_step(b, "olddefconfig", "olddefconfig", 1);
 	return ret;
 }
@@ -649,7 +813,33 @@ out:
 	return ret;
 }
 
+void kernel_build_result_free(struct kernel_build_result *res)
+{
+	free(res->error);
+	free(res->log);
+	memset(res, 0, sizeof(*res));
+}
+
 int kernel_build(const struct kernel_opts *o, char **key)
+{
+	return kernel_build_ex(o, key, NULL);
+}
+
+/* A failed build's log outlives the slot's next build, which starts a new one. */
+static char *keep_failed_log(const struct kbuild *b)
+{
+	char *dir = cache_dir("logs");
+	char *to = xasprintf("%s/kernel-%.12s-failed.log", dir, b->key);
+
+	free(dir);
+	if (!b->log || copy_file(b->log, to) < 0) {
+		free(to);
+		return NULL;
+	}
+	return to;
+}
+
+int kernel_build_ex(const struct kernel_opts *o, char **key, struct kernel_build_result *res)
 {
 	struct kbuild b = {.o = o, .t0 = now_seconds()};
 	struct kernel_inputs in = {0};
@@ -688,7 +878,12 @@ int kernel_build(const struct kernel_opts *o, char **key)
 		goto out;
 	/* The lock covers one object tree: other slots and cache hits go on. */
 	lockname = xasprintf("kernel-build-%.16s", b.slot);
-	lock = cache_lock(lockname);
+	{
+		double t = now_seconds();
+
+		lock = cache_lock(lockname);
+		b.wait = now_seconds() - t;
+	}
 	b.bdir = cache_dir("build/%.16s", b.slot);
 	b.log = xasprintf("%s/build.log", b.bdir);
 	unlink(b.log);
@@ -709,9 +904,23 @@ int kernel_build(const struct kernel_opts *o, char **key)
 		goto out;
 	if (store(&b) < 0)
 		goto out;
-	info("kernel %.12s: built in %.0f s, stored in %s", b.key, now_seconds() - b.t0, b.kdir);
+	info("kernel %.12s: built in %.0f s, stored in %s", b.key, now_seconds() - b.t0 - b.wait,
+	     b.kdir);
 	ret = 0;
 out:
+	if (res) {
+		memset(res, 0, sizeof(*res));
+		res->cache_hit = ret == 0 && lock < 0;
+		res->wait_seconds = b.wait;
+		res->seconds = res->cache_hit ? 0 : now_seconds() - b.t0 - b.wait;
+		if (ret < 0) {
+			const char *why = b.first_error ? b.first_error : last_error();
+
+			res->error = xstrdup(why ? why : "the build failed (see above)");
+			if (lock >= 0)
+				res->log = keep_failed_log(&b);
+		}
+	}
 	if (ret == 0 && key)
 		*key = xstrdup(b.key);
 	if (lock >= 0)

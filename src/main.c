@@ -24,6 +24,7 @@ static const struct command commands[] = {
         {"bench", cmd_bench, "run a bh-vs-iomap fio matrix and store the samples"},
         {"report", cmd_report, "print tables, plots and an HTML report of a run"},
         {"compare", cmd_compare, "compare two runs; exit 1 on a significant regression"},
+        {"walk", cmd_walk, "walk a series patch by patch: which patch moves which cell; bisect"},
         {"fstests", cmd_fstests, "run fstests sections (bh and iomap) in VMs; compare them"},
 };
 

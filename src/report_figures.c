@@ -108,7 +108,8 @@ static struct plot_series *as_plot(const struct series_buf *s, size_t n, bool bo
 			                                  s[i].x,
 			                                  s[i].y,
 			                                  bounds ? s[i].lo : NULL,
-			                                  bounds ? s[i].hi : NULL};
+			                                  bounds ? s[i].hi : NULL,
+			                                  NULL};
 	return p;
 }
 

@@ -30,7 +30,7 @@ static int check_text(const char *what, const char *s)
 	return 0;
 }
 
-static int check_series(const struct plot_series *series, size_t nseries, bool need_x)
+static int check_series(const struct plot_series *series, size_t nseries, bool need_x, bool log_x)
 {
 	if (nseries == 0)
 		return error("plot: no series to draw");
@@ -45,11 +45,14 @@ static int check_series(const struct plot_series *series, size_t nseries, bool n
 			return error("plot: series %s has only one of ylo and yhi; give both or "
 			             "neither",
 			             s->name);
-		for (size_t j = 0; need_x && j < s->n; j++)
-			if (!isfinite(s->x[j]) || s->x[j] <= 0)
+		for (size_t j = 0; need_x && j < s->n; j++) {
+			if (!isfinite(s->x[j]) || (log_x && s->x[j] <= 0))
 				return error("plot: series %s point %zu has x = %g; block sizes "
 				             "must be positive bytes",
 				             s->name, j + 1, s->x[j]);
+			if (s->labels && check_text("x label", s->labels[j]) < 0)
+				return -1;
+		}
 	}
 	return 0;
 }
@@ -87,7 +90,7 @@ static void write_blocks(struct strbuf *sb, const struct plot_series *series, si
 		/* Each block opens with a header row: field 2 names the series for the key. */
 		sb_addf(sb, "%sx\t%s\tlo\thi\tlabel\n", i ? "\n\n" : "", s->name);
 		for (size_t j = 0; j < s->n; j++) {
-			char *label = x_label(s->x[j]);
+			char *label = s->labels ? xstrdup(s->labels[j]) : x_label(s->x[j]);
 
 			sb_addf(sb, "%.17g", s->x[j]);
 			add_num(sb, s->y[j]);
@@ -265,7 +268,7 @@ int plot_bars(const char *outbase, const char *title, const char *caption,
 	for (size_t j = 0; j < ncat; j++)
 		if (check_text("category", categories[j]) < 0)
 			return -1;
-	if (check_series(series, nseries, false) < 0)
+	if (check_series(series, nseries, false, false) < 0)
 		return -1;
 	for (size_t i = 0; i < nseries; i++)
 		if (series[i].n != ncat)
@@ -297,20 +300,26 @@ int plot_bars(const char *outbase, const char *title, const char *caption,
 	return ret;
 }
 
+/* xlabel NULL: the template's log2 block-size axis. */
 static int plot_lines(const char *outbase, const char *template, const char *bounds_var,
-                      const char *title, const char *caption, const struct plot_series *series,
-                      size_t nseries)
+                      const char *title, const char *caption, const char *xlabel,
+                      const struct plot_series *series, size_t nseries)
 {
-	struct strbuf data = STRBUF_INIT;
-	char *vars;
+	struct strbuf data = STRBUF_INIT, vars = STRBUF_INIT;
 	int ret;
 
-	if (check_series(series, nseries, true) < 0)
+	if (check_series(series, nseries, true, !xlabel) < 0)
+		return -1;
+	if (xlabel && check_text("x axis label", xlabel) < 0)
 		return -1;
 	write_blocks(&data, series, nseries);
-	vars = xasprintf("nseries=%zu; %s=%d", nseries, bounds_var, any_bounds(series, nseries));
-	ret = render(outbase, template, title, caption, &data, vars);
-	free(vars);
+	sb_addf(&vars, "nseries=%zu; %s=%d", nseries, bounds_var, any_bounds(series, nseries));
+	if (xlabel) {
+		sb_adds(&vars, "; xlog=0; xlabel=");
+		add_gp_quoted(&vars, xlabel);
+	}
+	ret = render(outbase, template, title, caption, &data, vars.buf);
+	sb_release(&vars);
 	sb_release(&data);
 	return ret;
 }
@@ -318,11 +327,18 @@ static int plot_lines(const char *outbase, const char *template, const char *bou
 int plot_sweep(const char *outbase, const char *title, const char *caption,
                const struct plot_series *series, size_t nseries)
 {
-	return plot_lines(outbase, "sweep.gp", "errorbars", title, caption, series, nseries);
+	return plot_lines(outbase, "sweep.gp", "errorbars", title, caption, NULL, series, nseries);
+}
+
+int plot_points(const char *outbase, const char *title, const char *caption, const char *xlabel,
+                const struct plot_series *series, size_t nseries)
+{
+	return plot_lines(outbase, "sweep.gp", "errorbars", title, caption, xlabel, series,
+	                  nseries);
 }
 
 int plot_ratio(const char *outbase, const char *title, const char *caption,
                const struct plot_series *series, size_t nseries)
 {
-	return plot_lines(outbase, "ratio.gp", "band", title, caption, series, nseries);
+	return plot_lines(outbase, "ratio.gp", "band", title, caption, NULL, series, nseries);
 }

@@ -25,6 +25,8 @@ struct plot_series {
 	/* Optional, both or neither: error bars (bars, sweep) or the shaded band (ratio). */
 	const double *ylo;
 	const double *yhi;
+	/* Optional: the tic text of each x ("base", "3"); else x as a size ("64k"). */
+	const char *const *labels;
 };
 
 /* $IOLAB_PLOTS, else plots/ found beside the executable; NULL if neither.  Caller frees. */
@@ -40,6 +42,12 @@ int plot_bars(const char *outbase, const char *title, const char *caption,
 /* MiB/s against block size, one line per series. */
 int plot_sweep(const char *outbase, const char *title, const char *caption,
                const struct plot_series *series, size_t nseries);
+/*
+ * MiB/s against a linear x named xlabel, one line per series, from sweep.gp:
+ * a walk's points (x = patch number, labels "base", "1", ...).
+ */
+int plot_points(const char *outbase, const char *title, const char *caption, const char *xlabel,
+                const struct plot_series *series, size_t nseries);
 /* A ratio (iomap / bh) against block size, with a line at 1.0 and ylo..yhi shaded. */
 int plot_ratio(const char *outbase, const char *title, const char *caption,
                const struct plot_series *series, size_t nseries);

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 bool iolab_quiet;
+static char *last_error_msg;
 
 static void vreport(const char *prefix, const char *fmt, va_list ap)
 {
@@ -46,7 +47,16 @@ int error(const char *fmt, ...)
 	va_start(ap, fmt);
 	vreport("error: ", fmt, ap);
 	va_end(ap);
+	free(last_error_msg);
+	va_start(ap, fmt);
+	last_error_msg = xvasprintf(fmt, ap);
+	va_end(ap);
 	return -1;
+}
+
+const char *last_error(void)
+{
+	return last_error_msg;
 }
 
 void warn(const char *fmt, ...)

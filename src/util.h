@@ -19,6 +19,11 @@ void die(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 int error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/*
+ * The text of the newest error() (without "iolab: error: "), or NULL: a caller
+ * that goes on after a failure (a walk over a series) can record why.
+ */
+const char *last_error(void);
 /* Silences info() (tests, --quiet). */
 extern bool iolab_quiet;
 

@@ -391,7 +391,12 @@ static void test_refusals(void **state)
 	        {"repetitions = 2", "repetitions = 0", 13, "repetitions must be at least 1"},
 	        {"runtime = 2", "runtime = 0", 12, "runtime must be at least 1 second"},
 	        {"kernels = base", "kernels = base a b", 5,
-	         "kernels lists 3 kernels; give 1, or 2"},
+	         "kernels lists 3 kernels; give 1, or 2 for an A/B comparison (a walk's matrix, "
+	         "with walk = SERIES, takes one per point)"},
+	        {"[kernel.base]\n", "[kernel.base]\nupto = 0\n", 17, "upto must be at least 1"},
+	        {"series = ext4-iomap-buffered-io@v3\n", "upto = 2\n", 17,
+	         "upto needs a series in [kernel.base]"},
+	        {"[kernel.base]\n", "[kernel.base]\nupto = two\n", 17, "bad number 'two' for upto"},
 	        {"kernels = base", "kernels = base other", 5,
 	         "kernel 'other' has no [kernel.other] section"},
 	        {"paths = bh iomap", "paths = bh iomap bh", 6, "'bh' is listed twice in paths"},
@@ -456,27 +461,12 @@ static void test_describe_keys(void **state)
 	struct strbuf sb = STRBUF_INIT;
 	char *readme_path = data_path("bench/README.md");
 	char *readme;
-	static const char *const keys[] = {"name",
-	                                   "description",
-	                                   "series",
-	                                   "kernels",
-	                                   "paths",
-	                                   "devices",
-	                                   "fs_configs",
-	                                   "workloads",
-	                                   "block_sizes",
-	                                   "file_size",
-	                                   "runtime",
-	                                   "repetitions",
-	                                   "guest_mem",
-	                                   "guest_cpus",
-	                                   "disk_size",
-	                                   "backing",
-	                                   "source",
-	                                   "config",
-	                                   "allow_missing_series",
-	                                   "mkfs",
-	                                   "mount"};
+	static const char *const keys[] = {
+	        "name",      "description", "series",      "kernels",   "walk",
+	        "paths",     "devices",     "fs_configs",  "workloads", "block_sizes",
+	        "file_size", "runtime",     "repetitions", "guest_mem", "guest_cpus",
+	        "disk_size", "backing",     "source",      "config",    "allow_missing_series",
+	        "upto",      "mkfs",        "mount"};
 
 	(void)state;
 	matrix_describe_keys(&sb);

@@ -442,10 +442,49 @@ static void test_series_pick(void **state)
 	free(drop);
 }
 
+/* A build that fails is reported by its first compiler error, as a walk records it. */
+static void test_first_error(void **state)
+{
+	const char *tree = "/cache/work/95a4d916e0b87a13";
+	/* gcc colours its diagnostics even into the log (the kernel asks it to). */
+	const char *log =
+	        "  CC      fs/ext4/dir.o\n"
+	        "  CC      fs/ext4/file.o\n"
+	        "/cache/work/95a4d916e0b87a13/fs/ext4/file.c: In function "
+	        "'ext4_buffered_write_iter':\n"
+	        "\033[01m\033[K/cache/work/95a4d916e0b87a13/fs/ext4/file.c:340:9:\033[m\033[K "
+	        "\033[01;31m\033[Kerror: \033[m\033[K'iolab_walk_delay_us' undeclared (first "
+	        "use in this function)\n"
+	        "/cache/work/95a4d916e0b87a13/fs/ext4/file.c:341:2: error: second one\n"
+	        "make[4]: *** [scripts/Makefile.build:287: fs/ext4/file.o] Error 1\n";
+	const char *link = "  LD      vmlinux.o\n"
+	                   "ld: vmlinux.o: in function `ext4_init_fs':\n"
+	                   "super.c:(.init.text+0x1a): undefined reference to `iolab_knob'\n"
+	                   "make[2]: *** [scripts/Makefile.vmlinux:34: vmlinux] Error 1\n";
+	const char *make_only = "make[1]: *** Waiting for unfinished jobs....\n"
+	                        "make[1]: *** No rule to make target 'bzImage'.  Stop.\n";
+	char *e;
+
+	(void)state;
+	e = kernel_log_first_error(log, tree);
+	assert_string_equal(e, "fs/ext4/file.c:340:9: error: 'iolab_walk_delay_us' undeclared "
+	                       "(first use in this function)");
+	free(e);
+	e = kernel_log_first_error(link, tree);
+	assert_string_equal(e, "super.c:(.init.text+0x1a): undefined reference to `iolab_knob'");
+	free(e);
+	e = kernel_log_first_error(make_only, NULL);
+	assert_string_equal(e, "make[1]: *** No rule to make target 'bzImage'.  Stop.");
+	free(e);
+	assert_null(kernel_log_first_error("  CC      init/main.o\n", tree));
+	assert_null(kernel_log_first_error(NULL, tree));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_series_manifest),
+	        cmocka_unit_test(test_first_error),
 	        cmocka_unit_test(test_series_refusals),
 	        cmocka_unit_test(test_tree_base),
 	        cmocka_unit_test(test_series_pick),

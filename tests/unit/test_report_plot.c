@@ -124,8 +124,8 @@ static void test_bars(void **state)
 	const double iomap[] = {403, 1093, 6488, 7378}, iomap_lo[] = {398, 1080, 6420, 7330},
 	             iomap_hi[] = {409, 1101, 6530, 7410};
 	const struct plot_series s[] = {
-	        {"bh", 4, NULL, bh, bh_lo, bh_hi},
-	        {"iomap", 4, NULL, iomap, iomap_lo, iomap_hi},
+	        {"bh", 4, NULL, bh, bh_lo, bh_hi, NULL},
+	        {"iomap", 4, NULL, iomap, iomap_lo, iomap_hi, NULL},
 	};
 	char *out = path_join(f->dir, "write_cache");
 
@@ -136,8 +136,8 @@ static void test_bars(void **state)
 
 	/* No bounds at all: plain clustered bars. */
 	const struct plot_series plain[] = {
-	        {"bh", 4, NULL, bh, NULL, NULL},
-	        {"iomap", 4, NULL, iomap, NULL, NULL},
+	        {"bh", 4, NULL, bh, NULL, NULL, NULL},
+	        {"iomap", 4, NULL, iomap, NULL, NULL, NULL},
 	};
 	char *out2 = path_join(f->dir, "write_cache_plain");
 
@@ -157,8 +157,8 @@ static void test_sweep(void **state)
 	             bh_hi[] = {650, 2010, 4200, 6100, 5500};
 	const double iomap[] = {643, 2075, NAN, 6267, 6072};
 	const struct plot_series s[] = {
-	        {"bh", 5, x, bh, bh_lo, bh_hi},
-	        {"iomap (16k not run)", 5, x, iomap, NULL, NULL},
+	        {"bh", 5, x, bh, bh_lo, bh_hi, NULL},
+	        {"iomap (16k not run)", 5, x, iomap, NULL, NULL, NULL},
 	};
 	char *out = path_join(f->dir, "read_hole_sweep");
 
@@ -174,7 +174,7 @@ static void test_ratio(void **state)
 	const double x[] = {1024, 4096, 65536, 1048576};
 	const double r[] = {403.0 / 423, 1093.0 / 1067, 6488.0 / 4321, 7378.0 / 4640};
 	const double lo[] = {0.91, 0.98, 1.43, 1.52}, hi[] = {1.01, 1.07, 1.57, 1.66};
-	const struct plot_series s[] = {{"write cache", 4, x, r, lo, hi}};
+	const struct plot_series s[] = {{"write cache", 4, x, r, lo, hi, NULL}};
 	char *out = path_join(f->dir, "write_cache_ratio");
 
 	assert_int_equal(plot_ratio(out, "iomap / bh: write cache", CAPTION, s, 1), 0);
@@ -183,15 +183,48 @@ static void test_ratio(void **state)
 	free(out);
 }
 
+/* A walk's plot: a linear x from 0 (base), tic labels of its own, a point left out. */
+static void test_points(void **state)
+{
+	struct fixture *f = *state;
+	const double x[] = {0, 1, 2, 3}, y[] = {41.2, 41.0, 12.1, 12.0};
+	const double lo[] = {40.1, 40.2, 11.8, 11.7}, hi[] = {42.0, 41.9, 12.5, 12.2};
+	const double x2[] = {0, 1, 3}, y2[] = {520, 515, 522};
+	const char *const labels[] = {"base", "1", "2", "3"};
+	const char *const labels2[] = {"base", "1", "3"};
+	const char *const bad_labels[] = {"base", "1\t", "2", "3"};
+	const struct plot_series s[] = {
+	        {"write cache 4k bh", 4, x, y, lo, hi, labels},
+	        {"read ondisk 1M bh (2 does not build)", 3, x2, y2, NULL, NULL, labels2},
+	};
+	const struct plot_series bad[] = {{"bh", 4, x, y, NULL, NULL, bad_labels}};
+	char *out = path_join(f->dir, "walk");
+	char *tsv = xasprintf("%s.tsv", out), *data;
+
+	assert_int_equal(plot_points(out, "iolab-walk-test@v1", CAPTION, "patch", s, 2), 0);
+	check_png(f, out);
+	check_svg(out, CAPTION);
+	data = read_file(tsv, NULL);
+	assert_non_null(data);
+	/* x as given, not as a block size; the tic text is the label. */
+	assert_non_null(strstr(data, "\n0\t41.2\t40.1\t42\tbase\n"));
+	assert_non_null(strstr(data, "\n3\t522\t522\t522\t3\n"));
+	free(data);
+	assert_int_equal(plot_points(out, "t", "c", "patch", bad, 1), -1);
+	assert_int_equal(plot_points(out, "t", "c", "pa\ttch", s, 1), -1);
+	free(tsv);
+	free(out);
+}
+
 static void test_bad_input(void **state)
 {
 	struct fixture *f = *state;
 	const char *bs[] = {"1k", "4k"};
 	const double x[] = {1024, 0}, y[] = {1, 2};
-	const struct plot_series tab[] = {{"b\th", 2, x, y, NULL, NULL}};
-	const struct plot_series zero_x[] = {{"bh", 2, x, y, NULL, NULL}};
-	const struct plot_series half[] = {{"bh", 2, x, y, y, NULL}};
-	const struct plot_series short_s[] = {{"bh", 1, x, y, NULL, NULL}};
+	const struct plot_series tab[] = {{"b\th", 2, x, y, NULL, NULL, NULL}};
+	const struct plot_series zero_x[] = {{"bh", 2, x, y, NULL, NULL, NULL}};
+	const struct plot_series half[] = {{"bh", 2, x, y, y, NULL, NULL}};
+	const struct plot_series short_s[] = {{"bh", 1, x, y, NULL, NULL, NULL}};
 	char *out = path_join(f->dir, "bad");
 
 	assert_int_equal(plot_bars(out, "t", "c", bs, 2, tab, 1), -1);
@@ -212,7 +245,7 @@ static void test_no_gnuplot(void **state)
 {
 	struct fixture *f = *state;
 	const double x[] = {1024}, y[] = {1};
-	const struct plot_series s[] = {{"bh", 1, x, y, NULL, NULL}};
+	const struct plot_series s[] = {{"bh", 1, x, y, NULL, NULL, NULL}};
 	char *out = path_join(f->dir, "nognuplot");
 	char *path = xstrdup(getenv("PATH"));
 
@@ -227,7 +260,7 @@ static void test_broken_template(void **state)
 {
 	struct fixture *f = *state;
 	const double x[] = {1024}, y[] = {1};
-	const struct plot_series s[] = {{"bh", 1, x, y, NULL, NULL}};
+	const struct plot_series s[] = {{"bh", 1, x, y, NULL, NULL, NULL}};
 	char *plots = path_join(f->dir, "plots");
 	char *gp = path_join(plots, "sweep.gp");
 	char *out = path_join(f->dir, "broken");
@@ -259,6 +292,7 @@ int main(void)
 	        cmocka_unit_test(test_bars),       cmocka_unit_test(test_sweep),
 	        cmocka_unit_test(test_ratio),      cmocka_unit_test(test_bad_input),
 	        cmocka_unit_test(test_no_gnuplot), cmocka_unit_test(test_broken_template),
+	        cmocka_unit_test(test_points),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
