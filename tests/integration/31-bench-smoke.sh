@@ -18,7 +18,7 @@ q() { sqlite3 "$db" "$1"; }
   || fail "iomap cells must read not measured: kernel has no buffered_iomap"
 [ "$(q "select count(*) from samples where run_id='$run' and cell_id like '%/iomap'")" = 0 ] || fail "an iomap figure was stored"
 [ "$(q "select count(*) from samples where run_id='$run' and ok=1 and mib_s > 0")" = 18 ] || fail "18 good bh samples expected"
-[ "$(q "select count(*) from samples where run_id='$run' and json_extract(evidence_json,'$.iomap_events.buffered')=0 and json_extract(evidence_json,'$.path_option_in_effect')=1")" = 18 ] \
+[ "$(q "select count(*) from samples where run_id='$run' and json_extract(evidence_json,'$.path_probe.evidence.iomap_events.buffered')=0 and json_extract(evidence_json,'$.path_probe.ok')=1 and json_extract(evidence_json,'$.path_option_in_effect')=1")" = 18 ] \
   || fail "evidence missing on some samples"
 [ "$(q "select count(*) from samples where run_id='$run' and cell_id like '%uncached_write%' and json_extract(evidence_json,'$.page_cache_flat')=1")" = 6 ] \
   || fail "uncached writes must leave the page cache flat"
