@@ -164,13 +164,18 @@ note "bisect: patch 2, testing every point of four (2 + log2 3)"
   > bisect.out 2> bisect.err \
   || { cat bisect.out; tail -20 bisect.err; fail "bisect failed"; }
 cat bisect.out
+brun=$(sed -n 's/^walk \([^:]*\): .*/\1/p' bisect.out | head -n 1)
 grep -q 'first point that moves: patch 2 "ext4: iolab walk test: delay every buffered write"' bisect.out \
   || fail "the bisect did not name patch 2"
 grep -q "tested 4 of 4 points, in this order: base, 3, 1, 2" bisect.out || fail "the bisect tested other points"
-grep -q "patch 1: .* against base (p.*): does not move" bisect.out || fail "no evidence for patch 1"
-grep -q "patch 2: .* against base (p.*): moves" bisect.out || fail "no evidence for patch 2"
+grep -q "patch 1: .* MiB/s (n=5) against base .* (n=5) beside it: .* (p.*): does not move" bisect.out \
+  || fail "no evidence for patch 1"
+grep -q "patch 2: .* MiB/s (n=5) against base .* (n=5) beside it: .* (p.*): moves" bisect.out \
+  || fail "no evidence for patch 2"
+# Base again at each of the three steps, beside the point the step tests.
+[ "$(q "select count(*) from samples s join cells c using (run_id, cell_id) where s.run_id='$brun' and c.kernel='base' and s.ok=1")" = 15 ] \
+  || fail "base was not measured again beside each point"
 if grep -q ": built in " bisect.out; then fail "the bisect rebuilt a kernel the walk had built"; fi
-brun=$(sed -n 's/^walk \([^:]*\): .*/\1/p' bisect.out | head -n 1)
 [ "$(q "select json_extract(meta_json, '\$.walk.bisect.first_moved') from runs where run_id='$brun'")" = p2 ] \
   || fail "the run does not record the bisect's answer"
 no_strays walk
