@@ -32,7 +32,7 @@ struct walk {
 	char *cell_key; /* bisect: the cell, without its kernel */
 	double threshold;
 	long rounds;
-	size_t nbuilt, ncached, nbroken;
+	size_t nbuilt, ncached, nbroken, nearlier;
 	double build_seconds;
 };
 
@@ -456,6 +456,7 @@ static int build_point(struct walk *w, size_t k)
 		       !strcmp(jstr(pj, "state"), "built") ? "built earlier in this walk"
 		                                           : "cached",
 		       kc->key);
+		w->nearlier++;
 	} else if (res.cache_hit) {
 		printf("%s: cached kernel %.12s\n", what, kc->key);
 		w->ncached++;
@@ -548,8 +549,11 @@ static int run_walk(struct walk *w)
 		if (r == 0)
 			ks[nk++] = k;
 	}
-	printf("builds: %zu points, %zu built (%.0f s in all), %zu cached, %zu do not build\n",
+	printf("builds: %zu points, %zu built (%.0f s in all), %zu cached, %zu do not build",
 	       w->r.m.nkernels, w->nbuilt, w->build_seconds, w->ncached, w->nbroken);
+	if (w->nearlier)
+		printf(", %zu as the run left them", w->nearlier);
+	printf("\n");
 	fflush(stdout);
 	measure(w, ks, NULL, nk, w->rounds, NULL);
 	free(ks);
