@@ -677,12 +677,18 @@ void walk_bisect_render(const struct walk_table *t, enum report_format f, struct
 	sb_adds(out, "Each point is judged against base measured again beside it; a move is beyond "
 	             "the threshold,\nwith significance (Welch p < 0.05), the way the whole series "
 	             "moves.\n");
+	/* Markdown: one list from here on, or a line would join the item before it. */
+	if (f == REPORT_MD)
+		sb_addc(out, '\n');
 	if (end > 0)
 		evidence_line(t, (size_t)end, ev, "the series' end", lead, out);
 	if (!strcmp(state, "found") && hi > 0) {
 		char *who = point_words(&t->points[hi]);
 
-		sb_addf(out, "first point that moves: %s\n", who);
+		sb_addf(out,
+		        f == REPORT_MD ? "- **first point that moves: %s**\n"
+		                       : "first point that moves: %s\n",
+		        who);
 		free(who);
 		if (lo < 0)
 			lo = 0;
@@ -700,11 +706,12 @@ void walk_bisect_render(const struct walk_table *t, enum report_format f, struct
 				break;
 			}
 	} else {
-		sb_addf(out, "%s\n", jstr(b, "why") ? jstr(b, "why") : "the bisect did not finish");
+		sb_addf(out, "%s%s\n", f == REPORT_MD ? "- " : "",
+		        jstr(b, "why") ? jstr(b, "why") : "the bisect did not finish");
 	}
 	tested = json_object_get(b, "tested");
-	sb_addf(out, "tested %zu of %zu points, in this order:", json_array_size(tested),
-	        t->npoints);
+	sb_addf(out, "%stested %zu of %zu points, in this order:", f == REPORT_MD ? "- " : "",
+	        json_array_size(tested), t->npoints);
 	json_array_foreach(tested, i, e)
 	{
 		ssize_t k = point_index(t, json_string_value(e));
