@@ -96,7 +96,8 @@ static const struct mkey matrix_keys[] = {
 static const struct mkey kernel_keys[] = {
         {"source", MK_STR, KERNEL_DEFAULT_SOURCE, KERNEL_DEFAULT_SOURCE,
          "debian:PACKAGE, a kernel tree or a tarball"},
-        {"series", MK_STR, "", "ext4-iomap-buffered-io@v3", "NAME[@vN]; none: an unpatched kernel"},
+        {"series", MK_STR, "", "ext4-iomap-buffered-io@v3",
+         "NAME[@vN[-on-BASE]]; none: an unpatched kernel"},
         {"config", MK_LIST, "", "extra.config", "config fragments, relative to this file"},
         {"allow_missing_series", MK_BOOL, "no", "yes",
          "build without the series when its patches are not at hand"},
@@ -406,8 +407,14 @@ static void check_series(struct load *l, const char *section, const char *spec, 
 	char *dir = NULL;
 	struct series s;
 
-	if (at)
+	if (at) {
+		/* NAME@v2-on-7.3.4 pins a port of v2: the manifest knows v2. */
+		char *port = strstr(at, "-on-");
+
 		*at++ = '\0';
+		if (port)
+			*port = '\0';
+	}
 	if (!root) {
 		fail_at(l, section, "series", "cannot find kernel-patches/ (set IOLAB_PATCHES)");
 		goto out;

@@ -135,9 +135,32 @@ done:
 
 /* ---- the schedule ---- */
 
+/* One boot: point k on (device d, fs f), its repetitions [from, to). */
+static void round_group(struct bench_group *x, const struct matrix *m, const struct cell *cells,
+                        size_t ncells, size_t k, size_t d, size_t f, long from, long to,
+                        const char *tag, long round)
+{
+	struct strbuf id = STRBUF_INIT;
+	char *cells_group;
+
+	x->kernel = m->kernels[k].name;
+	x->device = m->devices.v[d];
+	x->fs = m->fs[f].name;
+	cells_group = xasprintf("%s/%s/%s", x->kernel, x->device, x->fs);
+	/* Each boot needs an id of its own: its directory and its row in the store. */
+	sb_adds(&id, cells_group);
+	if (tag)
+		sb_addf(&id, "/%s", tag);
+	if (round)
+		sb_addf(&id, "/round%ld", round);
+	x->id = sb_detach(&id);
+	bench_group_add_steps(x, cells_group, cells, ncells, from, to);
+	free(cells_group);
+}
+
 size_t walk_schedule(const struct matrix *m, const struct cell *cells, size_t ncells,
-                     const size_t *kernels, size_t nkernels, long rounds,
-                     struct bench_group **groups)
+                     const size_t *kernels, const long *first_rep, size_t nkernels, long rounds,
+                     const char *tag, struct bench_group **groups)
 {
 	long reps = m->repetitions;
 	size_t per_round = m->devices.n * m->nfs * nkernels, at = 0;
@@ -154,23 +177,12 @@ size_t walk_schedule(const struct matrix *m, const struct cell *cells, size_t nc
 			for (size_t f = 0; f < m->nfs; f++)
 				for (size_t i = 0; i < nkernels; i++) {
 					/* Forward, backward, forward: linear drift evens out. */
-					size_t k = kernels[r % 2 ? nkernels - 1 - i : i];
-					struct bench_group *x = &g[at++];
-					char *cells_group;
+					size_t a = r % 2 ? nkernels - 1 - i : i;
+					long rep0 = first_rep ? first_rep[a] : 0;
 
-					x->kernel = m->kernels[k].name;
-					x->device = m->devices.v[d];
-					x->fs = m->fs[f].name;
-					cells_group =
-					        xasprintf("%s/%s/%s", x->kernel, x->device, x->fs);
-					/* One boot per group: its directory and store row need
-					 * their own id. */
-					x->id = rounds > 1 ? xasprintf("%s/round%ld", cells_group,
-					                               r + 1)
-					                   : xstrdup(cells_group);
-					bench_group_add_steps(x, cells_group, cells, ncells, from,
-					                      to);
-					free(cells_group);
+					round_group(&g[at++], m, cells, ncells, kernels[a], d, f,
+					            rep0 + from, rep0 + to, tag,
+					            rounds > 1 ? r + 1 : 0);
 				}
 	}
 	*groups = g;
@@ -272,10 +284,29 @@ void walk_bisect_init(struct walk_bisect *b, size_t npoints, double threshold_pc
 	b->end = npoints ? npoints - 1 : 0;
 }
 
+const char *walk_verdict_name(enum walk_verdict v)
+{
+	switch (v) {
+	case WALK_UNTESTED:
+		return "untested";
+	case WALK_BROKEN:
+		return "does not build";
+	case WALK_TOO_FEW:
+		return "too few samples";
+	case WALK_SAME:
+		return "does not move";
+	case WALK_MOVED:
+		return "moves";
+	}
+	return "?";
+}
+
 void walk_bisect_free(struct walk_bisect *b)
 {
-	for (size_t i = 0; i < b->n; i++)
+	for (size_t i = 0; i < b->n; i++) {
 		free(b->pt[i].x);
+		free(b->pt[i].base_x);
+	}
 	free(b->pt);
 	free(b->why);
 	memset(b, 0, sizeof(*b));
@@ -293,7 +324,17 @@ static void settle(struct walk_bisect *b, enum walk_bisect_state s, char *why)
 	b->why = why;
 }
 
-void walk_bisect_feed(struct walk_bisect *b, size_t point, const double *x, size_t n, bool broken)
+static double *dup_samples(const double *x, size_t n)
+{
+	double *c = xcalloc(n ? n : 1, sizeof(*c));
+
+	if (n)
+		memcpy(c, x, n * sizeof(*x));
+	return c;
+}
+
+void walk_bisect_feed(struct walk_bisect *b, size_t point, const double *x, size_t n,
+                      const double *base_x, size_t base_n, bool broken)
 {
 	struct walk_bisect_point *p;
 
@@ -303,33 +344,44 @@ void walk_bisect_feed(struct walk_bisect *b, size_t point, const double *x, size
 	if (p->v == WALK_UNTESTED)
 		b->ntested++;
 	free(p->x);
-	p->x = NULL;
-	p->n = 0;
+	free(p->base_x);
+	p->x = p->base_x = NULL;
+	p->n = p->base_n = 0;
 	p->have_cmp = false;
 	if (broken) {
 		p->v = WALK_BROKEN;
 		return;
 	}
-	p->x = xcalloc(n ? n : 1, sizeof(*p->x));
-	memcpy(p->x, x, n * sizeof(*x));
+	p->x = dup_samples(x, n);
 	p->n = n;
+	if (base_x) {
+		p->base_x = dup_samples(base_x, base_n);
+		p->base_n = base_n;
+	}
 	p->v = n < STATS_MIN_SAMPLES ? WALK_TOO_FEW : WALK_SAME;
 	/* Points after base are judged when base is known: see classify(). */
+}
+
+/* Point p against the base samples taken beside it, else base's first ones. */
+static bool compare_to_base(const struct walk_bisect *b, struct walk_bisect_point *p)
+{
+	const struct walk_bisect_point *base = &b->pt[0];
+	const double *bx = p->base_x ? p->base_x : base->x;
+	size_t bn = p->base_x ? p->base_n : base->n;
+
+	p->have_cmp = bn > 0 && stats_compare(bx, bn, p->x, p->n, STATS_ALPHA, &p->cmp) == 0;
+	return p->have_cmp;
 }
 
 /* Compares every measured point with base and sorts it into SAME or MOVED. */
 static void classify(struct walk_bisect *b)
 {
-	const struct walk_bisect_point *base = &b->pt[0];
-
 	for (size_t i = 1; i < b->n; i++) {
 		struct walk_bisect_point *p = &b->pt[i];
 
 		if (p->v != WALK_SAME && p->v != WALK_MOVED)
 			continue;
-		p->have_cmp =
-		        stats_compare(base->x, base->n, p->x, p->n, STATS_ALPHA, &p->cmp) == 0;
-		p->v = p->have_cmp && walk_moves(&p->cmp, b->threshold_pct, b->direction)
+		p->v = compare_to_base(b, p) && walk_moves(&p->cmp, b->threshold_pct, b->direction)
 		               ? WALK_MOVED
 		               : WALK_SAME;
 	}
@@ -390,9 +442,7 @@ size_t walk_bisect_next(struct walk_bisect *b, size_t out[2])
 	if (!b->direction) {
 		struct walk_bisect_point *e = &b->pt[b->end];
 
-		e->have_cmp =
-		        stats_compare(base->x, base->n, e->x, e->n, STATS_ALPHA, &e->cmp) == 0;
-		if (!e->have_cmp || !walk_moves(&e->cmp, b->threshold_pct, 0)) {
+		if (!compare_to_base(b, e) || !walk_moves(&e->cmp, b->threshold_pct, 0)) {
 			settle(b, WALK_BISECT_NO_CHANGE,
 			       e->have_cmp
 			               ? xasprintf("base and point %zu differ by %+.1f%% (p=%.3g), "

@@ -42,12 +42,15 @@ long walk_point_upto(const char *name);
  * points' order alternates from round to round (forward, backward,
  * forward...), so drift of the host that is linear in time lands on every
  * point alike instead of on the last patches.  kernels are indices into
- * m->kernels, in walk order; rounds < 1 or above the repetitions is taken
- * as the repetitions.  Returns the number of groups (one per boot).
+ * m->kernels, in walk order; first_rep (NULL: all 0) numbers each one's
+ * repetitions from there, so a point measured again (base, at every step of
+ * a bisect) takes new ones; tag (may be NULL) goes into the groups' ids.
+ * rounds < 1 or above the repetitions is taken as the repetitions.  Returns
+ * the number of groups (one per boot).
  */
 size_t walk_schedule(const struct matrix *m, const struct cell *cells, size_t ncells,
-                     const size_t *kernels, size_t nkernels, long rounds,
-                     struct bench_group **groups);
+                     const size_t *kernels, const long *first_rep, size_t nkernels, long rounds,
+                     const char *tag, struct bench_group **groups);
 
 /* ---- the cell a bisect follows ---- */
 
@@ -82,17 +85,22 @@ struct walk_bisect_point {
 	enum walk_verdict v;
 	double *x; /* the cell's good samples */
 	size_t n;
+	double *base_x; /* base's, taken beside this point's */
+	size_t base_n;
 	bool have_cmp;
-	struct stats_comparison cmp; /* against base */
+	struct stats_comparison cmp; /* against base_x */
 };
 
 /*
  * The search for the first point where a cell moves: base (point 0) and the
  * last point that builds first, measured together; then halving the
  * interval between the last point known not to move and the first known
- * to move.  A point that does not build, or has too few good samples, is
- * stepped around (the nearest untested point to the middle instead), so
- * the answer may be a range of patches.  Testing is O(log n) points.
+ * to move.  Each point is judged against base's samples taken beside it
+ * (the driver measures base again at every step), so drift of the host
+ * between steps is not taken for a patch's effect.  A point that does not
+ * build, or has too few good samples, is stepped around (the nearest
+ * untested point to the middle instead), so the answer may be a range of
+ * patches.  Testing is O(log n) points.
  */
 struct walk_bisect {
 	size_t n;
@@ -111,8 +119,13 @@ void walk_bisect_init(struct walk_bisect *b, size_t npoints, double threshold_pc
 void walk_bisect_free(struct walk_bisect *b);
 /* The points to measure next (up to 2, written to out); 0 when the search is over. */
 size_t walk_bisect_next(struct walk_bisect *b, size_t out[2]);
-/* What measuring a point gave: the cell's good samples, or that it does not build. */
-void walk_bisect_feed(struct walk_bisect *b, size_t point, const double *x, size_t n, bool broken);
+/*
+ * What measuring a point gave: the cell's good samples and base's taken
+ * beside them (NULL: base's first ones), or that it does not build.
+ */
+void walk_bisect_feed(struct walk_bisect *b, size_t point, const double *x, size_t n,
+                      const double *base_x, size_t base_n, bool broken);
+const char *walk_verdict_name(enum walk_verdict v);
 /* Whether a comparison against base is a move beyond threshold_pct in direction (0: either). */
 bool walk_moves(const struct stats_comparison *c, double threshold_pct, int direction);
 

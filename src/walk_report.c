@@ -132,6 +132,13 @@ static void walk_table_notes(struct walk_table *t)
 		sv_pushf(&t->notes, "not tested by the bisect (rows left out): %s", sb.buf);
 		sb_release(&sb);
 	}
+	if (!strcmp(t->mode, "bisect") && t->npoints && t->ncols &&
+	    report_cell_measured(t->entries[0].cell))
+		sv_pushf(
+		        &t->notes,
+		        "base: all its %zu samples; the bisect measured it again beside each point "
+		        "it tested, and judged each point against those",
+		        t->entries[0].cell->nok);
 	for (size_t p = 0; p < t->npoints; p++)
 		for (size_t c = 0; c < t->ncols; c++) {
 			const struct report_cell *cell = t->entries[p * t->ncols + c].cell;
@@ -595,14 +602,6 @@ static ssize_t point_index(const struct walk_table *t, const char *name)
 	return -1;
 }
 
-static ssize_t col_index(const struct walk_table *t, const char *key)
-{
-	for (size_t i = 0; key && i < t->ncols; i++)
-		if (!strcmp(t->cols[i].key, key))
-			return (ssize_t)i;
-	return -1;
-}
-
 static char *p_text(double p)
 {
 	if (!isfinite(p))
@@ -617,63 +616,57 @@ static char *point_words(const struct walk_point_info *p)
 	return xasprintf("patch %ld \"%s\"", p->upto, p->subject ? p->subject : "?");
 }
 
-/* "patch 2: 12.1 MiB/s, -70.6% against base (p<0.001)". */
-static void evidence_line(const struct walk_table *t, size_t p, size_t c, const char *verdict,
+/*
+ * "patch 2: 12.1 MiB/s (n=5) against base 58.3 (n=5) beside it: -79.2%
+ * (p<0.001): moves", from what the bisect recorded for the point.
+ */
+static void evidence_line(const struct walk_table *t, size_t p, json_t *ev, const char *verdict,
                           const char *lead, struct strbuf *out)
 {
-	const struct walk_entry *e = &t->entries[p * t->ncols + c];
 	const struct walk_point_info *pi = &t->points[p];
+	json_t *e = json_object_get(ev, pi->name);
+	json_t *med = json_object_get(e, "median"), *bmed = json_object_get(e, "base_median");
+	json_t *pv = json_object_get(e, "p");
 	char buf[32];
 
 	sb_addf(out, "%s%s%s: ", lead, pi->upto ? "patch " : "", point_label(pi, buf, sizeof(buf)));
-	if (!report_cell_measured(e->cell)) {
-		bool broken = !strcmp(pi->state, "broken") && pi->error;
-
-		sb_addf(out, "%s%s%s\n", cell_word(pi, e->cell), broken ? ": " : "",
-		        broken ? pi->error : "");
+	if (!strcmp(pi->state, "broken")) {
+		sb_addf(out, "does not build%s%s\n", pi->error ? ": " : "",
+		        pi->error ? pi->error : "");
+		return;
+	}
+	if (!json_is_number(med)) {
+		sb_addf(out, "%s\n", jstr(e, "verdict") ? jstr(e, "verdict") : "no figure");
 		return;
 	}
 	{
-		char *m = report_fmt_mibs(e->cell->sum.median);
+		char *m = report_fmt_mibs(json_number_value(med));
 
-		sb_addf(out, "%s MiB/s (n=%zu)", m, e->cell->nok);
+		sb_addf(out, "%s MiB/s (n=%lld)", m,
+		        (long long)json_integer_value(json_object_get(e, "n")));
 		free(m);
 	}
-	if (e->have_base) {
-		char *pt = p_text(e->base.p);
+	if (json_is_number(bmed)) {
+		char *b = report_fmt_mibs(json_number_value(bmed));
+		char *pt = p_text(json_is_number(pv) ? json_number_value(pv) : NAN);
 
-		sb_addf(out, ", %+.1f%% against base (%s)", e->base.change_pct, pt);
+		sb_addf(out, " against base %s (n=%lld) beside it: %+.1f%% (%s)", b,
+		        (long long)json_integer_value(json_object_get(e, "base_n")),
+		        json_number_value(json_object_get(e, "change_pct")), pt);
+		free(b);
 		free(pt);
 	}
-	sb_addf(out, "%s%s\n", verdict ? ": " : "", verdict ? verdict : "");
-}
-
-/* The step itself: the first point that moves against the last one that does not. */
-static void step_line(const struct walk_table *t, size_t lo, size_t hi, size_t c, const char *lead,
-                      struct strbuf *out)
-{
-	const struct report_cell *a = t->entries[lo * t->ncols + c].cell;
-	const struct report_cell *z = t->entries[hi * t->ncols + c].cell;
-	struct stats_comparison cmp;
-	char b1[32], b2[32], *pt;
-
-	if (!report_cell_measured(a) || !report_cell_measured(z) ||
-	    stats_compare(a->mibs, a->nok, z->mibs, z->nok, STATS_ALPHA, &cmp) < 0)
-		return;
-	pt = p_text(cmp.p);
-	sb_addf(out, "%sfrom %s to %s: %+.1f%% (%s)\n", lead,
-	        point_label(&t->points[lo], b1, sizeof(b1)),
-	        point_label(&t->points[hi], b2, sizeof(b2)), cmp.change_pct, pt);
-	free(pt);
+	sb_addf(out, ": %s\n", verdict ? verdict : jstr(e, "verdict") ? jstr(e, "verdict") : "?");
 }
 
 void walk_bisect_render(const struct walk_table *t, enum report_format f, struct strbuf *out)
 {
-	json_t *b = t->bisect, *tested, *e;
+	json_t *b = t->bisect, *tested, *e, *ev = json_object_get(b, "evidence");
 	const char *cell = jstr(b, "cell"), *state = jstr(b, "state");
 	const char *lead = f == REPORT_MD ? "- " : "  ";
-	ssize_t c = col_index(t, cell), lo = point_index(t, jstr(b, "last_same"));
-	ssize_t hi = point_index(t, jstr(b, "first_moved")), end = point_index(t, jstr(b, "end"));
+	ssize_t lo = point_index(t, jstr(b, "last_same")),
+	        hi = point_index(t, jstr(b, "first_moved"));
+	ssize_t end = point_index(t, jstr(b, "end"));
 	double thr = json_number_value(json_object_get(b, "threshold_pct"));
 	size_t i;
 
@@ -681,25 +674,27 @@ void walk_bisect_render(const struct walk_table *t, enum report_format f, struct
 		return;
 	sb_addf(out, "\n%sBisect of %s, threshold %.3g%%\n%s", f == REPORT_MD ? "### " : "", cell,
 	        thr, f == REPORT_MD ? "\n" : "");
-	if (c < 0) {
-		sb_addf(out, "%sthe run holds no cell %s\n", lead, cell);
-		return;
-	}
-	if (t->npoints)
-		evidence_line(t, 0, (size_t)c, NULL, lead, out);
+	sb_adds(out, "Each point is judged against base measured again beside it; a move is beyond "
+	             "the threshold,\nwith significance (Welch p < 0.05), the way the whole series "
+	             "moves.\n");
+	/* Markdown: one list from here on, or a line would join the item before it. */
+	if (f == REPORT_MD)
+		sb_addc(out, '\n');
 	if (end > 0)
-		evidence_line(t, (size_t)end, (size_t)c, "the series' end", lead, out);
+		evidence_line(t, (size_t)end, ev, "the series' end", lead, out);
 	if (!strcmp(state, "found") && hi > 0) {
 		char *who = point_words(&t->points[hi]);
 
-		sb_addf(out, "first point that moves: %s\n", who);
+		sb_addf(out,
+		        f == REPORT_MD ? "- **first point that moves: %s**\n"
+		                       : "first point that moves: %s\n",
+		        who);
 		free(who);
 		if (lo < 0)
 			lo = 0;
 		if (lo > 0)
-			evidence_line(t, (size_t)lo, (size_t)c, "does not move", lead, out);
-		evidence_line(t, (size_t)hi, (size_t)c, "moves", lead, out);
-		step_line(t, (size_t)lo, (size_t)hi, (size_t)c, lead, out);
+			evidence_line(t, (size_t)lo, ev, NULL, lead, out);
+		evidence_line(t, (size_t)hi, ev, NULL, lead, out);
 		/* Points in between that gave no verdict widen the answer to a range. */
 		for (ssize_t k = lo + 1; k < hi; k++)
 			if (strcmp(t->points[k].state, "untested")) {
@@ -711,12 +706,12 @@ void walk_bisect_render(const struct walk_table *t, enum report_format f, struct
 				break;
 			}
 	} else {
-		sb_addf(out, "%s%s\n", f == REPORT_MD ? "" : "",
+		sb_addf(out, "%s%s\n", f == REPORT_MD ? "- " : "",
 		        jstr(b, "why") ? jstr(b, "why") : "the bisect did not finish");
 	}
 	tested = json_object_get(b, "tested");
-	sb_addf(out, "tested %zu of %zu points, in this order:", json_array_size(tested),
-	        t->npoints);
+	sb_addf(out, "%stested %zu of %zu points, in this order:", f == REPORT_MD ? "- " : "",
+	        json_array_size(tested), t->npoints);
 	json_array_foreach(tested, i, e)
 	{
 		ssize_t k = point_index(t, json_string_value(e));

@@ -11,6 +11,7 @@
 #include "walk.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -31,7 +32,7 @@ struct walk {
 	char *cell_key; /* bisect: the cell, without its kernel */
 	double threshold;
 	long rounds;
-	size_t nbuilt, ncached, nbroken;
+	size_t nbuilt, ncached, nbroken, nearlier;
 	double build_seconds;
 };
 
@@ -455,6 +456,7 @@ static int build_point(struct walk *w, size_t k)
 		       !strcmp(jstr(pj, "state"), "built") ? "built earlier in this walk"
 		                                           : "cached",
 		       kc->key);
+		w->nearlier++;
 	} else if (res.cache_hit) {
 		printf("%s: cached kernel %.12s\n", what, kc->key);
 		w->ncached++;
@@ -483,15 +485,20 @@ static int build_point(struct walk *w, size_t k)
 
 /* ---- points: measure ---- */
 
-/* Takes the samples of points ks (kernel indices), interleaved in rounds. */
-static void measure(struct walk *w, const size_t *ks, size_t n, long rounds)
+/*
+ * Takes the samples of points ks (kernel indices), interleaved in rounds;
+ * first_rep and tag as walk_schedule() takes them.
+ */
+static void measure(struct walk *w, const size_t *ks, const long *first_rep, size_t n, long rounds,
+                    const char *tag)
 {
 	struct bench_group *groups = NULL;
 	size_t ng;
 
 	if (!n)
 		return;
-	ng = walk_schedule(&w->r.m, w->r.cells, w->r.ncells, ks, n, rounds, &groups);
+	ng = walk_schedule(&w->r.m, w->r.cells, w->r.ncells, ks, first_rep, n, rounds, tag,
+	                   &groups);
 	runner_count_steps(&w->r, groups, ng);
 	if (!w->r.t0)
 		w->r.t0 = now_seconds();
@@ -500,8 +507,8 @@ static void measure(struct walk *w, const size_t *ks, size_t n, long rounds)
 	bench_groups_free(groups, ng);
 }
 
-/* The good samples of the bisect's cell at point k, from the store. */
-static int cell_samples(struct walk *w, size_t k, double **x, size_t *n)
+/* The good samples of the bisect's cell at point k, repetitions [from, to), from the store. */
+static int cell_samples(struct walk *w, size_t k, long from, long to, double **x, size_t *n)
 {
 	struct report_run run = {0};
 	char *id = xasprintf("%s/%s", w->r.m.kernels[k].name, w->cell_key);
@@ -514,10 +521,12 @@ static int cell_samples(struct walk *w, size_t k, double **x, size_t *n)
 		return -1;
 	}
 	at = report_run_find(&run, id);
-	if (at >= 0 && run.cells[at].nok) {
-		*n = run.cells[at].nok;
-		*x = xcalloc(*n, sizeof(double));
-		memcpy(*x, run.cells[at].mibs, *n * sizeof(double));
+	*x = xcalloc(at >= 0 ? run.cells[at].nsamples + 1 : 1, sizeof(double));
+	for (size_t i = 0; at >= 0 && i < run.cells[at].nsamples; i++) {
+		const struct report_sample *smp = &run.cells[at].samples[i];
+
+		if (smp->ok && smp->rep >= from && smp->rep < to)
+			(*x)[(*n)++] = smp->mib_s;
 	}
 	report_run_free(&run);
 	free(id);
@@ -540,10 +549,13 @@ static int run_walk(struct walk *w)
 		if (r == 0)
 			ks[nk++] = k;
 	}
-	printf("builds: %zu points, %zu built (%.0f s in all), %zu cached, %zu do not build\n",
+	printf("builds: %zu points, %zu built (%.0f s in all), %zu cached, %zu do not build",
 	       w->r.m.nkernels, w->nbuilt, w->build_seconds, w->ncached, w->nbroken);
+	if (w->nearlier)
+		printf(", %zu as the run left them", w->nearlier);
+	printf("\n");
 	fflush(stdout);
-	measure(w, ks, nk, w->rounds);
+	measure(w, ks, NULL, nk, w->rounds, NULL);
 	free(ks);
 	return 0;
 }
@@ -563,16 +575,55 @@ static const char *bisect_state_name(enum walk_bisect_state s)
 	return "?";
 }
 
+/* What each tested point's verdict rests on, for the report. */
+static void record_evidence(struct walk *w, const struct walk_bisect *b, json_t *rec)
+{
+	json_t *ev = json_object();
+
+	for (size_t k = 0; k < b->n; k++) {
+		const struct walk_bisect_point *p = &b->pt[k];
+		json_t *e;
+
+		if (p->v == WALK_UNTESTED)
+			continue;
+		e = json_pack("{s:s, s:I}", "verdict", walk_verdict_name(p->v), "n",
+		              (json_int_t)p->n);
+		if (p->have_cmp) {
+			json_object_set_new(e, "median", json_real(p->cmp.b.median));
+			json_object_set_new(e, "base_median", json_real(p->cmp.a.median));
+			json_object_set_new(e, "base_n", json_integer((json_int_t)p->cmp.a.n));
+			json_object_set_new(e, "change_pct", json_real(p->cmp.change_pct));
+			if (isfinite(p->cmp.p))
+				json_object_set_new(e, "p", json_real(p->cmp.p));
+		} else if (p->n) {
+			struct stats_summary sum;
+
+			if (stats_summarize(p->x, p->n, &sum) == 0)
+				json_object_set_new(e, "median", json_real(sum.median));
+		}
+		json_object_set_new(ev, w->r.m.kernels[k].name, e);
+	}
+	json_object_set_new(rec, "evidence", ev);
+}
+
+/*
+ * Every step measures base again beside the points it tests, in new
+ * repetitions (base's first, second... R of them), and judges them against
+ * those: drift of the host between steps then weighs on both sides.
+ */
 static int run_bisect(struct walk *w)
 {
 	struct walk_bisect b;
 	json_t *rec = json_object_get(w->w, "bisect");
-	size_t out[2], n;
+	long reps = w->r.m.repetitions, base_rep = 0;
+	size_t out[2], n, step = 0;
 	int ret = 0;
 
 	walk_bisect_init(&b, w->r.m.nkernels, w->threshold);
 	while ((n = walk_bisect_next(&b, out)) > 0) {
-		size_t ks[2], nk = 0;
+		size_t ks[3] = {0}, nk = 1;
+		long first[3] = {base_rep, 0, 0};
+		bool first_step = false;
 
 		for (size_t i = 0; i < n; i++) {
 			int r = build_point(w, out[i]);
@@ -583,24 +634,45 @@ static int run_bisect(struct walk *w)
 			}
 			json_array_append_new(json_object_get(rec, "tested"),
 			                      json_string(w->r.m.kernels[out[i]].name));
+			if (out[i] == 0)
+				first_step = true;
 			if (r == 1)
-				walk_bisect_feed(&b, out[i], NULL, 0, true);
-			else
+				walk_bisect_feed(&b, out[i], NULL, 0, NULL, 0, true);
+			else if (out[i] != 0)
 				ks[nk++] = out[i];
 		}
-		/* Base and the far end together, in rounds; a point alone needs one boot. */
-		measure(w, ks, nk, nk > 1 ? w->rounds : 1);
-		for (size_t i = 0; i < nk; i++) {
-			double *x;
-			size_t nx;
+		if (b.pt[0].v == WALK_BROKEN)
+			continue; /* next() says there is nothing to compare with */
+		if (nk == 1 && !first_step)
+			continue; /* the point tested does not build: base is not needed */
+		{
+			char *tag = xasprintf("step%zu", ++step);
 
-			if (cell_samples(w, ks[i], &x, &nx) < 0) {
+			measure(w, ks, first, nk, nk > 1 ? w->rounds : 1, tag);
+			free(tag);
+		}
+		{
+			double *bx, *x;
+			size_t bn, nx;
+
+			if (cell_samples(w, 0, base_rep, base_rep + reps, &bx, &bn) < 0) {
 				ret = -1;
 				goto out;
 			}
-			walk_bisect_feed(&b, ks[i], x, nx, false);
-			free(x);
+			if (first_step)
+				walk_bisect_feed(&b, 0, bx, bn, NULL, 0, false);
+			for (size_t i = 1; i < nk; i++) {
+				if (cell_samples(w, ks[i], 0, reps, &x, &nx) < 0) {
+					free(bx);
+					ret = -1;
+					goto out;
+				}
+				walk_bisect_feed(&b, ks[i], x, nx, bx, bn, false);
+				free(x);
+			}
+			free(bx);
 		}
+		base_rep += reps;
 		save_meta(w);
 	}
 	json_object_set_new(rec, "state", json_string(bisect_state_name(b.state)));
@@ -611,6 +683,7 @@ static int run_bisect(struct walk *w)
 		json_object_set_new(rec, "first_moved", json_string(w->r.m.kernels[b.hi].name));
 		json_object_set_new(rec, "last_same", json_string(w->r.m.kernels[b.lo].name));
 	}
+	record_evidence(w, &b, rec);
 	for (size_t k = 0; k < w->r.m.nkernels; k++)
 		if (!strcmp(jstr(point_json(w, k), "state"), "untested"))
 			mark_cells(w, k, "not-measured", "not tested by the bisect");

@@ -5,6 +5,7 @@
  * fixture results (a point that does not build, a tie, a change of exactly
  * the threshold).
  */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -156,7 +157,7 @@ static void test_schedule(void **state)
 	assert_int_equal(n, 3 * 2 * 2);
 
 	/* Three rounds: every point once per round, the order reversed every other round. */
-	ng = walk_schedule(&m, cells, n, ks, 3, 3, &g);
+	ng = walk_schedule(&m, cells, n, ks, NULL, 3, 3, NULL, &g);
 	assert_int_equal(ng, 9);
 	for (size_t i = 0; i < ng; i++) {
 		char *id = xasprintf("%s/virtio-blk/4k/round%zu", order[i], i / 3 + 1);
@@ -196,7 +197,7 @@ static void test_schedule(void **state)
 	bench_groups_free(g, ng);
 
 	/* One round: one boot per point, all repetitions in it, ids without a round. */
-	ng = walk_schedule(&m, cells, n, ks, 3, 1, &g);
+	ng = walk_schedule(&m, cells, n, ks, NULL, 3, 1, NULL, &g);
 	assert_int_equal(ng, 3);
 	assert_string_equal(g[2].id, "p2/virtio-blk/4k");
 	assert_int_equal(g[2].nsteps, 12);
@@ -210,7 +211,7 @@ static void test_schedule(void **state)
 	bench_groups_free(g, ng);
 
 	/* Two rounds of three repetitions: one, then two; a subset of the points. */
-	ng = walk_schedule(&m, cells, n, (size_t[]){0, 2}, 2, 2, &g);
+	ng = walk_schedule(&m, cells, n, (size_t[]){0, 2}, NULL, 2, 2, NULL, &g);
 	assert_int_equal(ng, 4);
 	assert_string_equal(g[0].kernel, "base");
 	assert_string_equal(g[1].kernel, "p2");
@@ -222,8 +223,18 @@ static void test_schedule(void **state)
 	assert_int_equal(g[2].steps[7].rep, 2);
 	bench_groups_free(g, ng);
 
+	/* A bisect's step: base again in new repetitions (3 to 5), tagged; one boot each. */
+	ng = walk_schedule(&m, cells, n, (size_t[]){0, 1}, (long[]){3, 0}, 2, 1, "step2", &g);
+	assert_int_equal(ng, 2);
+	assert_string_equal(g[0].id, "base/virtio-blk/4k/step2");
+	assert_int_equal(g[0].nsteps, 12);
+	assert_int_equal(g[0].steps[0].rep, 3);
+	assert_int_equal(g[0].steps[11].rep, 5);
+	assert_int_equal(g[1].steps[0].rep, 0);
+	bench_groups_free(g, ng);
+
 	/* More rounds than repetitions: one per repetition. */
-	ng = walk_schedule(&m, cells, n, ks, 3, 10, &g);
+	ng = walk_schedule(&m, cells, n, ks, NULL, 3, 10, NULL, &g);
 	assert_int_equal(ng, 9);
 	bench_groups_free(g, ng);
 
@@ -246,37 +257,58 @@ static void test_schedule(void **state)
 
 /* ---- the bisect search ---- */
 
-/* A fixture: point i's cell sits around level[i]; broken[i] does not build. */
+/*
+ * A fixture: point i's cell sits around level[i] times the host's speed at
+ * the step that measures it (drift[step], 1 when NULL); broken[i] does not
+ * build.  Like the driver, every step after the first measures base again.
+ */
 struct bisect_fx {
 	size_t n;
 	const double *level;
 	const bool *broken;
 	size_t nsamples; /* 3 unless set */
+	const double *drift;
 };
+
+static void fx_samples(double v, double x[3])
+{
+	/* Spread +-0.5 %: a move of 5 % is clear, one of 1 % is not. */
+	x[0] = v * 0.995;
+	x[1] = v;
+	x[2] = v * 1.005;
+}
 
 /* Runs the search on fixture values; returns the tested points in order through tested. */
 static void run_bisect(struct walk_bisect *b, const struct bisect_fx *fx, double thr,
                        size_t *tested, size_t *ntested)
 {
-	size_t out[2], n;
+	size_t out[2], n, step = 0;
 
 	walk_bisect_init(b, fx->n, thr);
 	*ntested = 0;
 	while ((n = walk_bisect_next(b, out)) > 0) {
+		double speed = fx->drift ? fx->drift[step] : 1, bx[3];
+		bool measured = false;
+
+		fx_samples(fx->level[0] * speed, bx);
 		for (size_t i = 0; i < n; i++) {
-			size_t p = out[i];
-			double v = fx->level[p];
-			/* Spread +-0.5 %: a move of 5 % is clear, one of 1 % is not. */
-			double x[3] = {v * 0.995, v, v * 1.005};
-			size_t ns = fx->nsamples ? fx->nsamples : 3;
+			size_t p = out[i], ns = p == 0 ? 3 : fx->nsamples ? fx->nsamples : 3;
+			double x[3];
 
 			assert_true(*ntested < fx->n);
 			for (size_t k = 0; k < *ntested; k++)
 				if (tested[k] == p)
 					fail_msg("point %zu was asked for twice", p);
 			tested[(*ntested)++] = p;
-			walk_bisect_feed(b, p, x, p == 0 ? 3 : ns, fx->broken && fx->broken[p]);
+			fx_samples(fx->level[p] * speed, x);
+			if (fx->broken && fx->broken[p]) {
+				walk_bisect_feed(b, p, NULL, 0, NULL, 0, true);
+				continue;
+			}
+			walk_bisect_feed(b, p, x, ns, p == 0 ? NULL : bx, 3, false);
+			measured = true;
 		}
+		step += measured;
 	}
 }
 
@@ -298,7 +330,7 @@ static void test_bisect(void **state)
 	/* The integration test's series: patch 2 slows the cell down. */
 	{
 		static const double lv[] = {100, 100, 70, 70};
-		struct bisect_fx fx = {4, lv, NULL, 0};
+		struct bisect_fx fx = {4, lv, NULL, 0, NULL};
 		static const size_t order[] = {0, 3, 1, 2};
 
 		run_bisect(&b, &fx, 5, tested, &nt);
@@ -316,7 +348,7 @@ static void test_bisect(void **state)
 	/* Twelve patches, the gain at patch 7: O(log n) points. */
 	{
 		double lv[13];
-		struct bisect_fx fx = {13, lv, NULL, 0};
+		struct bisect_fx fx = {13, lv, NULL, 0, NULL};
 
 		for (size_t i = 0; i < 13; i++)
 			lv[i] = i < 7 ? 400 : 520;
@@ -333,7 +365,7 @@ static void test_bisect(void **state)
 	{
 		double lv[13];
 		bool br[13] = {false};
-		struct bisect_fx fx = {13, lv, br, 0};
+		struct bisect_fx fx = {13, lv, br, 0, NULL};
 
 		for (size_t i = 0; i < 13; i++)
 			lv[i] = i < 7 ? 400 : 520;
@@ -350,7 +382,7 @@ static void test_bisect(void **state)
 	/* A tie with the threshold: exactly -5 % at patch 3 is not beyond 5 %; -20 % at 5 is. */
 	{
 		static const double lv[] = {100, 100, 100, 95, 95, 80, 80, 80, 80};
-		struct bisect_fx fx = {9, lv, NULL, 0};
+		struct bisect_fx fx = {9, lv, NULL, 0, NULL};
 
 		run_bisect(&b, &fx, 5, tested, &nt);
 		assert_int_equal(b.state, WALK_BISECT_FOUND);
@@ -367,7 +399,7 @@ static void test_bisect(void **state)
 	/* Two equal moves: the first one is the answer. */
 	{
 		static const double lv[] = {100, 100, 120, 120, 120, 120, 120, 120, 120};
-		struct bisect_fx fx = {9, lv, NULL, 0};
+		struct bisect_fx fx = {9, lv, NULL, 0, NULL};
 
 		run_bisect(&b, &fx, 5, tested, &nt);
 		assert_int_equal(b.hi, 2);
@@ -376,7 +408,7 @@ static void test_bisect(void **state)
 	/* No change across the series: nothing to bisect, two points tested. */
 	{
 		static const double lv[] = {100, 130, 100, 101};
-		struct bisect_fx fx = {4, lv, NULL, 0};
+		struct bisect_fx fx = {4, lv, NULL, 0, NULL};
 
 		run_bisect(&b, &fx, 5, tested, &nt);
 		assert_int_equal(b.state, WALK_BISECT_NO_CHANGE);
@@ -388,7 +420,7 @@ static void test_bisect(void **state)
 	{
 		static const double lv[] = {100, 100, 70, 70, 0};
 		bool br[] = {false, false, false, false, true};
-		struct bisect_fx fx = {5, lv, br, 0};
+		struct bisect_fx fx = {5, lv, br, 0, NULL};
 
 		run_bisect(&b, &fx, 5, tested, &nt);
 		assert_int_equal(b.state, WALK_BISECT_FOUND);
@@ -400,17 +432,35 @@ static void test_bisect(void **state)
 	{
 		static const double lv[] = {100, 100, 70};
 		bool br[] = {true, false, false};
-		struct bisect_fx fx = {3, lv, br, 0};
+		struct bisect_fx fx = {3, lv, br, 0, NULL};
 
 		run_bisect(&b, &fx, 5, tested, &nt);
 		assert_int_equal(b.state, WALK_BISECT_INCONCLUSIVE);
 		assert_string_equal(b.why, "base does not build");
 		walk_bisect_free(&b);
 	}
+	/*
+	 * The host slows down by a quarter after the first step: against base's
+	 * first samples patch 1 would seem to lose 25 %; against base measured
+	 * beside it, it does not move, and patch 2 is the answer.
+	 */
+	{
+		static const double lv[] = {100, 100, 60, 60};
+		static const double drift[] = {1, 0.75, 0.75, 0.75};
+		struct bisect_fx fx = {4, lv, NULL, 0, drift};
+
+		run_bisect(&b, &fx, 5, tested, &nt);
+		assert_int_equal(b.state, WALK_BISECT_FOUND);
+		assert_int_equal(b.hi, 2);
+		assert_int_equal(b.pt[1].v, WALK_SAME);
+		assert_true(fabs(b.pt[1].cmp.change_pct) < 1);
+		assert_true(b.pt[1].cmp.a.median == 75);
+		walk_bisect_free(&b);
+	}
 	/* Too few good samples after base: nothing has a verdict. */
 	{
 		static const double lv[] = {100, 70, 70};
-		struct bisect_fx fx = {3, lv, NULL, 2};
+		struct bisect_fx fx = {3, lv, NULL, 2, NULL};
 
 		run_bisect(&b, &fx, 5, tested, &nt);
 		assert_int_equal(b.state, WALK_BISECT_INCONCLUSIVE);
@@ -593,11 +643,19 @@ static void test_bisect_report(void **state)
 	(void)state;
 	fixture_walk(&run, "bisect");
 	walk = json_object_get(run.info.meta, "walk");
-	json_object_set_new(walk, "bisect",
-	                    json_pack("{s:s, s:f, s:s, s:s, s:s, s:s, s:[s, s, s, s]}", "cell",
-	                              "virtio-blk/4k/write_cache/4k/bh", "threshold_pct", 5.0,
-	                              "state", "found", "end", "p3", "first_moved", "p3",
-	                              "last_same", "p1", "tested", "base", "p3", "p1", "p2"));
+	json_object_set_new(
+	        walk, "bisect",
+	        json_pack("{s:s, s:f, s:s, s:s, s:s, s:s, s:[s, s, s, s], s:{s:{s:s, s:i}, s:{s:s, "
+	                  "s:i, s:f, s:f, s:i, s:f, s:f}, s:{s:s, s:i, s:f, s:f, s:i, s:f, s:f}, "
+	                  "s:{s:s, s:i}}}",
+	                  "cell", "virtio-blk/4k/write_cache/4k/bh", "threshold_pct", 5.0, "state",
+	                  "found", "end", "p3", "first_moved", "p3", "last_same", "p1", "tested",
+	                  "base", "p3", "p1", "p2", "evidence", "base", "verdict", "does not move",
+	                  "n", 3, "p1", "verdict", "does not move", "n", 3, "median", 41.0,
+	                  "base_median", 40.5, "base_n", 3, "change_pct", 1.2, "p", 0.71, "p3",
+	                  "verdict", "moves", "n", 3, "median", 12.1, "base_median", 40.0, "base_n",
+	                  3, "change_pct", -69.75, "p", 0.0001, "p2", "verdict", "does not build",
+	                  "n", 0));
 	assert_int_equal(walk_table_build(&run, &t), 0);
 	walk_bisect_render(&t, REPORT_TEXT, &out);
 	if (getenv("IOLAB_TEST_SHOW"))
@@ -605,10 +663,13 @@ static void test_bisect_report(void **state)
 	assert_non_null(strstr(out.buf, "Bisect of virtio-blk/4k/write_cache/4k/bh, threshold 5%"));
 	assert_non_null(strstr(out.buf, "first point that moves: patch 3 \"ext4: walk test: delay "
 	                                "writes\""));
-	assert_non_null(strstr(out.buf, "patch 1: 41.0 MiB/s (n=3), +0.0% against base (p=1.000): "
-	                                "does not move"));
-	assert_non_null(strstr(out.buf, "-70.5% against base (p<0.001): moves"));
-	assert_non_null(strstr(out.buf, "from 1 to 3: -70.5% (p<0.001)"));
+	assert_non_null(strstr(out.buf,
+	                       "  patch 1: 41.0 MiB/s (n=3) against base 40.5 (n=3) beside "
+	                       "it: +1.2% (p=0.710): does not move\n"));
+	assert_non_null(strstr(out.buf,
+	                       "  patch 3: 12.1 MiB/s (n=3) against base 40.0 (n=3) beside "
+	                       "it: -69.8% (p<0.001): moves\n"));
+	assert_non_null(strstr(out.buf, ": the series' end\n"));
 	/* Patch 2 did not build: the answer is a range. */
 	assert_non_null(strstr(out.buf, "the move is in patches 2 to 3"));
 	assert_non_null(strstr(out.buf, "tested 4 of 4 points, in this order: base, 3, 1, 2"));
