@@ -142,11 +142,21 @@ static void walk_table_notes(struct walk_table *t)
 	for (size_t p = 0; p < t->npoints; p++)
 		for (size_t c = 0; c < t->ncols; c++) {
 			const struct report_cell *cell = t->entries[p * t->ncols + c].cell;
+			const char *why = NULL;
+			size_t nfailed = 0;
 
-			if (cell && !strcmp(cell->status, "failed"))
-				sv_pushf(&t->notes, "failed: %s at %s: %s", t->cols[c].title,
-				         t->points[p].name,
-				         cell->reason ? cell->reason : "no reason stored");
+			if (!cell || strcmp(cell->status, "failed"))
+				continue;
+			/* The samples say why; the cell's reason only that some failed. */
+			for (size_t i = 0; i < cell->nsamples; i++)
+				if (!cell->samples[i].ok) {
+					why = why ? why : cell->samples[i].failure;
+					nfailed++;
+				}
+			if (!why)
+				why = cell->reason ? cell->reason : "no reason stored";
+			sv_pushf(&t->notes, "failed: %s at %s: %s (%zu of %zu samples)",
+			         t->cols[c].title, t->points[p].name, why, nfailed, cell->nsamples);
 		}
 	free(mark);
 }

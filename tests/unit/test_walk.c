@@ -633,6 +633,33 @@ static void test_table(void **state)
 	report_run_free(&run);
 }
 
+/* A failed cell's note says what its samples failed on, not only that some did. */
+static void test_failed_note(void **state)
+{
+	struct report_run run;
+	struct walk_table t;
+	struct report_cell *c;
+
+	(void)state;
+	fixture_walk(&run, "walk");
+	c = &run.cells[report_run_find(&run, "p3/virtio-blk/4k/write_cache/4k/bh")];
+	free(c->status);
+	free(c->reason);
+	c->status = xstrdup("failed");
+	c->reason = xstrdup("not every repetition produced a good sample");
+	c->samples = xcalloc(2, sizeof(*c->samples));
+	c->nsamples = 2;
+	c->samples[0].ok = true;
+	c->samples[1].failure = xstrdup("48 iomap buffered-I/O tracepoints fired on a buffer_head "
+	                                "cell");
+	assert_int_equal(walk_table_build(&run, &t), 0);
+	assert_true(sv_contains(&t.notes, "failed: write cache 4k bh at p3: 48 iomap buffered-I/O "
+	                                  "tracepoints fired on a buffer_head cell (1 of 2 "
+	                                  "samples)"));
+	walk_table_free(&t);
+	report_run_free(&run);
+}
+
 static void test_bisect_report(void **state)
 {
 	struct report_run run;
@@ -686,10 +713,10 @@ static void test_bisect_report(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_points),        cmocka_unit_test(test_walk_matrix),
-	        cmocka_unit_test(test_schedule),      cmocka_unit_test(test_bisect),
-	        cmocka_unit_test(test_moves),         cmocka_unit_test(test_table),
-	        cmocka_unit_test(test_bisect_report),
+	        cmocka_unit_test(test_points),      cmocka_unit_test(test_walk_matrix),
+	        cmocka_unit_test(test_schedule),    cmocka_unit_test(test_bisect),
+	        cmocka_unit_test(test_moves),       cmocka_unit_test(test_table),
+	        cmocka_unit_test(test_failed_note), cmocka_unit_test(test_bisect_report),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
