@@ -42,8 +42,9 @@ $(1)/obj/%.o: src/%.c $(1)/obj/%.d
 	@mkdir -p $$(dir $$@)
 	@echo "  CC      $$@"
 	@$$(CC) $$(CSTD) $$(WARN) $$(DEPFLAGS) $$(OPT) $(2) $$(PKG_CFLAGS) -Isrc -c $$< -o $$@
-$(1)/obj/%.d: ;
-.PRECIOUS: $(1)/obj/%.d
+# Named, not matched by a pattern: a missing file a pattern rule would make is
+# "intermediate", and make does not rebuild an object for a missing intermediate.
+$$(patsubst src/%.c,$(1)/obj/%.d,$$(LIB_SRCS) src/main.c): ;
 
 $(1)/libiolab.a: $$(patsubst src/%.c,$(1)/obj/%.o,$$(LIB_SRCS))
 	@rm -f $$@
