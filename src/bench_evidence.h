@@ -39,6 +39,15 @@ const char *evidence_fallback_reason(const char *mkfs, const char *mount);
  */
 char *evidence_check_probe(json_t *evidence, bool want_iomap, json_t *trace_counts,
                            bool own_expected, const char *fallback_reason);
+/*
+ * A kernel without the path option (a series walked part-way, or one that
+ * merged it as the default) picks the path itself: the probe names the
+ * path it saw, "iomap" or "bh", rather than holding it to the cell's, and
+ * records it as evidence "observed_path" with "chosen_by": "kernel".
+ * Fails only when no tracepoint counts came back.
+ */
+#define EVIDENCE_CHOSEN_BY_KERNEL "kernel"
+char *evidence_observe_path(json_t *evidence, json_t *trace_counts);
 /* before/after in KiB of the page cache ("Cached"), file size in bytes. */
 char *evidence_check_uncached(json_t *evidence, int64_t before_kb, int64_t after_kb,
                               int64_t file_size);

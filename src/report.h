@@ -48,7 +48,13 @@ struct report_cell {
 	char *fs;
 	char *workload;
 	int64_t bs;
+	/*
+	 * The path the samples ran on.  On a kernel without the path option the
+	 * kernel chose it: path is then what every good sample's probe saw, and
+	 * by_default is set (the cell id keeps the path the matrix asked for).
+	 */
 	char *path;
+	bool by_default;
 	char *status; /* pending, ok, failed, not-measured */
 	char *reason; /* NULL when none was stored */
 	struct report_sample *samples;
@@ -58,6 +64,10 @@ struct report_cell {
 	size_t nok;
 	struct stats_summary sum;
 };
+
+/* Beneath a table, for cells whose path the kernel chose (by_default). */
+#define REPORT_BY_DEFAULT_NOTE                                                                   \
+	"the kernel has no path option; its probe saw it take this path by itself"
 
 struct report_run {
 	struct run_info info;
@@ -73,6 +83,8 @@ int report_run_load(struct store *st, const char *run_id, struct report_run *r);
 void report_run_free(struct report_run *r);
 ssize_t report_run_find(const struct report_run *r, const char *cell_id);
 /* Whether the cell's figures may be shown: status ok and at least one ok sample. */
+/* Sets path and by_default from the probes of a cell's good samples (done by load). */
+void report_cell_settle_path(struct report_cell *c);
 bool report_cell_measured(const struct report_cell *c);
 /* "1k", "64k", "1M"; caller frees. */
 char *report_bs_label(int64_t bs);

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bench_evidence.h"
 #include "json_util.h"
 
 /* Length of the valid UTF-8 sequence at s, or 0. */
@@ -224,6 +225,38 @@ static int add_sample(const struct stored_cell *sc, const struct sample *x, void
 	return 0;
 }
 
+/* The path every good sample's probe saw the kernel choose, or NULL. */
+static const char *observed_path(const struct report_sample *s)
+{
+	json_t *ev = json_object_get(json_object_get(s->evidence, "path_probe"), "evidence");
+
+	if (!jstr_nonempty(ev, "chosen_by") ||
+	    strcmp(jstr(ev, "chosen_by"), EVIDENCE_CHOSEN_BY_KERNEL))
+		return NULL;
+	return jstr_nonempty(ev, "observed_path");
+}
+
+void report_cell_settle_path(struct report_cell *c)
+{
+	const char *seen = NULL;
+
+	for (size_t i = 0; i < c->nsamples; i++) {
+		const char *p;
+
+		if (!c->samples[i].ok)
+			continue;
+		p = observed_path(&c->samples[i]);
+		if (!p || (seen && strcmp(seen, p)))
+			return; /* mixed or unknown: the cell keeps the matrix's label */
+		seen = p;
+	}
+	if (seen && strcmp(seen, c->path)) {
+		free(c->path);
+		c->path = xstrdup(seen);
+		c->by_default = true;
+	}
+}
+
 int report_run_load(struct store *st, const char *run_id, struct report_run *r)
 {
 	struct sample_load l = {r, 0};
@@ -241,6 +274,7 @@ int report_run_load(struct store *st, const char *run_id, struct report_run *r)
 
 		if (c->nok && stats_summarize(c->mibs, c->nok, &c->sum) < 0)
 			c->nok = 0;
+		report_cell_settle_path(c);
 	}
 	return 0;
 }

@@ -273,10 +273,12 @@ static void build_notes(const struct report_model *m, struct report_table *t)
 				if (report_cell_measured(c)) {
 					const char *caveat = cell_caveat(c);
 
-					if (!caveat)
-						continue;
 					bs = report_bs_label(t->bs[b]);
-					add_note(&notes, &n, "flagged", caveat, column, bs);
+					if (c->by_default)
+						add_note(&notes, &n, "default path",
+						         REPORT_BY_DEFAULT_NOTE, column, bs);
+					if (caveat)
+						add_note(&notes, &n, "flagged", caveat, column, bs);
 					free(bs);
 					continue;
 				}

@@ -11,18 +11,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json_util.h"
 #include "report_plot.h"
-
-static const char *jstr(json_t *o, const char *k)
-{
-	const char *s = json_string_value(json_object_get(o, k));
-
-	return s && *s ? s : NULL;
-}
 
 static char *jdup(json_t *o, const char *k)
 {
-	const char *s = jstr(o, k);
+	const char *s = jstr_nonempty(o, k);
 
 	return s ? xstrdup(s) : NULL;
 }
@@ -79,6 +73,56 @@ static void add_point_list(struct strbuf *sb, const struct walk_table *t, const 
 	}
 }
 
+/* A cell's column: its id without the point, ending in the path it ran on. */
+static char *settled_key(const struct report_cell *c)
+{
+	char *key = walk_cell_key(c->id), *slash = strrchr(key, '/'), *k;
+
+	if (!c->by_default || !slash)
+		return key;
+	*slash = '\0';
+	k = xasprintf("%s/%s", key, c->path);
+	free(key);
+	return k;
+}
+
+static bool of_point(const struct report_cell *c, const char *point)
+{
+	size_t n = strlen(point);
+
+	return !strncmp(c->id, point, n) && c->id[n] == '/';
+}
+
+/*
+ * The point's cell in column key: a measured one first, so that a cell the
+ * kernel took onto this path stands over the matrix's unmeasured one.
+ */
+static const struct report_cell *point_cell(const struct report_run *run, const char *point,
+                                            const char *key, bool *moved_away)
+{
+	const struct report_cell *found = NULL;
+
+	*moved_away = false;
+	for (size_t i = 0; i < run->ncells; i++) {
+		const struct report_cell *c = &run->cells[i];
+		char *raw, *k;
+
+		if (!of_point(c, point))
+			continue;
+		raw = walk_cell_key(c->id);
+		k = settled_key(c);
+		if (!strcmp(k, key) && (!found || report_cell_measured(c)))
+			found = c;
+		else if (!strcmp(raw, key) && c->by_default)
+			*moved_away = true;
+		free(raw);
+		free(k);
+	}
+	if (found)
+		*moved_away = false;
+	return found;
+}
+
 static bool reason_is(const struct report_cell *c, const char *prefix)
 {
 	return c && c->reason && starts_with(c->reason, prefix);
@@ -116,7 +160,27 @@ static void walk_table_notes(struct walk_table *t)
 		struct strbuf sb = STRBUF_INIT;
 
 		add_point_list(&sb, t, mark);
-		sv_pushf(&t->notes, "n/a: no buffered_iomap in the kernel at %s (bh only there)",
+		sv_pushf(&t->notes, "n/a: no buffered_iomap in the kernel at %s (its default path only there)",
+		         sb.buf);
+		sb_release(&sb);
+	}
+	memset(mark, 0, (t->npoints + 1) * sizeof(bool));
+	any = false;
+	for (size_t p = 0; p < t->npoints; p++)
+		for (size_t c = 0; c < t->ncols; c++) {
+			const struct report_cell *cell = t->entries[p * t->ncols + c].cell;
+
+			if (report_cell_measured(cell) && cell->by_default)
+				mark[p] = any = true;
+		}
+	if (any) {
+		struct strbuf sb = STRBUF_INIT;
+
+		add_point_list(&sb, t, mark);
+		sv_pushf(&t->notes,
+		         "(default): at %s the kernel has no path option and took the path by "
+		         "itself: its probe saw the path, so the figure stands in that path's "
+		         "column, and the other path is n/a there",
 		         sb.buf);
 		sb_release(&sb);
 	}
@@ -175,7 +239,7 @@ int walk_table_build(const struct report_run *run, struct walk_table *t)
 		             run->info.run_id);
 	t->series = jdup(w, "series");
 	t->title = jdup(w, "title");
-	t->mode = xstrdup(jstr(w, "mode") ? jstr(w, "mode") : "walk");
+	t->mode = xstrdup(jstr_nonempty(w, "mode") ? jstr_nonempty(w, "mode") : "walk");
 	t->rounds = (long)json_integer_value(json_object_get(w, "rounds"));
 	t->bisect = json_incref(json_object_get(w, "bisect"));
 	pts = json_object_get(w, "points");
@@ -184,16 +248,16 @@ int walk_table_build(const struct report_run *run, struct walk_table *t)
 	{
 		struct walk_point_info *p = &t->points[t->npoints++];
 
-		p->name = xstrdup(jstr(e, "name") ? jstr(e, "name") : "?");
+		p->name = xstrdup(jstr_nonempty(e, "name") ? jstr_nonempty(e, "name") : "?");
 		p->upto = (long)json_integer_value(json_object_get(e, "upto"));
 		p->subject = jdup(e, "subject");
-		p->state = xstrdup(jstr(e, "state") ? jstr(e, "state") : "untested");
+		p->state = xstrdup(jstr_nonempty(e, "state") ? jstr_nonempty(e, "state") : "untested");
 		p->seconds = json_number_value(json_object_get(e, "seconds"));
 		p->error = jdup(e, "error");
 	}
 	/* Columns: the cells of a point, in the matrix's order. */
 	for (i = 0; i < run->ncells; i++) {
-		char *key = walk_cell_key(run->cells[i].id);
+		char *key = settled_key(&run->cells[i]);
 
 		if (!sv_contains(&keys, key))
 			sv_push(&keys, key);
@@ -207,7 +271,7 @@ int walk_table_build(const struct report_run *run, struct walk_table *t)
 		const struct report_cell *c = NULL;
 
 		for (size_t k = 0; k < run->ncells && !c; k++) {
-			char *key = walk_cell_key(run->cells[k].id);
+			char *key = settled_key(&run->cells[k]);
 
 			if (!strcmp(key, keys.v[i]))
 				c = &run->cells[k];
@@ -225,11 +289,8 @@ int walk_table_build(const struct report_run *run, struct walk_table *t)
 
 		for (size_t p = 0; p < t->npoints; p++) {
 			struct walk_entry *en = &t->entries[p * t->ncols + c];
-			char *id = xasprintf("%s/%s", t->points[p].name, t->cols[c].key);
-			ssize_t at = report_run_find(run, id);
-
-			free(id);
-			en->cell = at >= 0 ? &run->cells[at] : NULL;
+			en->cell = point_cell(run, t->points[p].name, t->cols[c].key,
+			                      &en->moved_away);
 			if (!report_cell_measured(en->cell))
 				continue;
 			/* Against the last point that measured the cell: a broken one is passed
@@ -293,12 +354,14 @@ static char *change_text(bool have, const struct stats_comparison *c)
 }
 
 /* What a cell shows instead of a number. */
-static const char *cell_word(const struct walk_point_info *p, const struct report_cell *c)
+static const char *cell_word(const struct walk_point_info *p, const struct walk_entry *e)
 {
+	const struct report_cell *c = e->cell;
+
 	if (!strcmp(p->state, "broken") || reason_is(c, REASON_NO_BUILD))
 		return "no build";
 	if (!c)
-		return "-";
+		return e->moved_away ? "n/a" : "-";
 	if (reason_is(c, REASON_NO_OPTION))
 		return "n/a";
 	if (reason_is(c, REASON_UNTESTED))
@@ -425,6 +488,12 @@ static void row_strings(const struct walk_table *t, size_t p, size_t subject_max
 
 		if (report_cell_measured(e->cell)) {
 			s = report_fmt_mibs(e->cell->sum.median);
+			if (e->cell->by_default) {
+				char *d = xasprintf("%s (default)", s);
+
+				free(s);
+				s = d;
+			}
 			sv_push(row, s);
 			free(s);
 			s = change_text(e->have_prev, &e->prev);
@@ -434,7 +503,7 @@ static void row_strings(const struct walk_table *t, size_t p, size_t subject_max
 			sv_push(row, s);
 			free(s);
 		} else {
-			sv_push(row, cell_word(pi, e->cell));
+			sv_push(row, cell_word(pi, e));
 			sv_push(row, "");
 			sv_push(row, "");
 		}
@@ -646,7 +715,7 @@ static void evidence_line(const struct walk_table *t, size_t p, json_t *ev, cons
 		return;
 	}
 	if (!json_is_number(med)) {
-		sb_addf(out, "%s\n", jstr(e, "verdict") ? jstr(e, "verdict") : "no figure");
+		sb_addf(out, "%s\n", jstr_nonempty(e, "verdict") ? jstr_nonempty(e, "verdict") : "no figure");
 		return;
 	}
 	{
@@ -666,17 +735,17 @@ static void evidence_line(const struct walk_table *t, size_t p, json_t *ev, cons
 		free(b);
 		free(pt);
 	}
-	sb_addf(out, ": %s\n", verdict ? verdict : jstr(e, "verdict") ? jstr(e, "verdict") : "?");
+	sb_addf(out, ": %s\n", verdict ? verdict : jstr_nonempty(e, "verdict") ? jstr_nonempty(e, "verdict") : "?");
 }
 
 void walk_bisect_render(const struct walk_table *t, enum report_format f, struct strbuf *out)
 {
 	json_t *b = t->bisect, *tested, *e, *ev = json_object_get(b, "evidence");
-	const char *cell = jstr(b, "cell"), *state = jstr(b, "state");
+	const char *cell = jstr_nonempty(b, "cell"), *state = jstr_nonempty(b, "state");
 	const char *lead = f == REPORT_MD ? "- " : "  ";
-	ssize_t lo = point_index(t, jstr(b, "last_same")),
-	        hi = point_index(t, jstr(b, "first_moved"));
-	ssize_t end = point_index(t, jstr(b, "end"));
+	ssize_t lo = point_index(t, jstr_nonempty(b, "last_same")),
+	        hi = point_index(t, jstr_nonempty(b, "first_moved"));
+	ssize_t end = point_index(t, jstr_nonempty(b, "end"));
 	double thr = json_number_value(json_object_get(b, "threshold_pct"));
 	size_t i;
 
@@ -717,7 +786,7 @@ void walk_bisect_render(const struct walk_table *t, enum report_format f, struct
 			}
 	} else {
 		sb_addf(out, "%s%s\n", f == REPORT_MD ? "- " : "",
-		        jstr(b, "why") ? jstr(b, "why") : "the bisect did not finish");
+		        jstr_nonempty(b, "why") ? jstr_nonempty(b, "why") : "the bisect did not finish");
 	}
 	tested = json_object_get(b, "tested");
 	sb_addf(out, "%stested %zu of %zu points, in this order:", f == REPORT_MD ? "- " : "",

@@ -117,6 +117,35 @@ static void test_probe_check(void **state)
 	json_decref(ev);
 }
 
+/* A kernel without the path option: the probe names the path, it does not judge it. */
+static void test_observe_path(void **state)
+{
+	json_t *ev = json_object();
+	json_t *none = json_pack("{s:i, s:{}}", "total", 0, "by_event");
+	json_t *iomap = json_pack("{s:i, s:{s:i}}", "total", 30, "by_event", "iomap_iter", 30);
+	json_t *own = json_pack("{s:i, s:{s:i}}", "total", 3, "by_event",
+	                        "ext4_iomap_buffered_read_begin", 3);
+	char *why;
+
+	(void)state;
+	assert_null(evidence_observe_path(ev, iomap));
+	assert_string_equal(json_string_value(json_object_get(ev, "observed_path")), "iomap");
+	assert_string_equal(json_string_value(json_object_get(ev, "chosen_by")), "kernel");
+	assert_null(json_object_get(ev, "iomap_expected"));
+	assert_null(evidence_observe_path(ev, own));
+	assert_string_equal(json_string_value(json_object_get(ev, "observed_path")), "iomap");
+	assert_null(evidence_observe_path(ev, none));
+	assert_string_equal(json_string_value(json_object_get(ev, "observed_path")), "bh");
+	why = evidence_observe_path(ev, NULL);
+	assert_non_null(why);
+	assert_non_null(strstr(why, "no tracepoint counts"));
+	free(why);
+	json_decref(none);
+	json_decref(iomap);
+	json_decref(own);
+	json_decref(ev);
+}
+
 static void test_fallback_reason(void **state)
 {
 	(void)state;
@@ -153,7 +182,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_option_tokens),   cmocka_unit_test(test_path_check),
 	        cmocka_unit_test(test_trace_check),     cmocka_unit_test(test_probe_check),
-	        cmocka_unit_test(test_fallback_reason), cmocka_unit_test(test_uncached_check),
+	        cmocka_unit_test(test_fallback_reason), cmocka_unit_test(test_observe_path), cmocka_unit_test(test_uncached_check),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -475,6 +475,45 @@ static void test_md_shape(void **state)
 
 /* ---- runs: resolution, missing metadata, odd bytes ---- */
 
+/* A cell moves to the path its probes saw only when every good sample's probe agrees. */
+static void test_settle_path(void **state)
+{
+	struct report_sample smp[3] = {0};
+	struct report_cell c = {0};
+	const char *seen[] = {"iomap", "iomap", "bh"};
+
+	(void)state;
+	for (int i = 0; i < 3; i++) {
+		smp[i].ok = i < 2;
+		smp[i].evidence = json_pack("{s:{s:{s:s, s:s}}}", "path_probe", "evidence",
+		                            "chosen_by", "kernel", "observed_path", seen[i]);
+	}
+	c.path = xstrdup("bh");
+	c.samples = smp;
+	c.nsamples = 3;
+	report_cell_settle_path(&c);
+	assert_string_equal(c.path, "iomap");
+	assert_true(c.by_default);
+	/* One good sample saw bh: mixed, so the matrix's label stays. */
+	free(c.path);
+	c.path = xstrdup("bh");
+	c.by_default = false;
+	smp[2].ok = true;
+	report_cell_settle_path(&c);
+	assert_string_equal(c.path, "bh");
+	assert_false(c.by_default);
+	/* A probe that judged the path (a kernel with the option) moves nothing. */
+	json_decref(smp[0].evidence);
+	smp[0].evidence = json_pack("{s:{s:{s:s}}}", "path_probe", "evidence", "iomap_expected",
+	                            "none");
+	smp[2].ok = false;
+	report_cell_settle_path(&c);
+	assert_string_equal(c.path, "bh");
+	for (int i = 0; i < 3; i++)
+		json_decref(smp[i].evidence);
+	free(c.path);
+}
+
 static void test_resolve_run(void **state)
 {
 	struct env *e = *state;
@@ -705,7 +744,7 @@ int main(int argc, char **argv)
 	        cmocka_unit_test(test_csv_shape),
 	        cmocka_unit_test(test_json_shape),
 	        cmocka_unit_test(test_md_shape),
-	        cmocka_unit_test(test_resolve_run),
+	        cmocka_unit_test(test_resolve_run), cmocka_unit_test(test_settle_path),
 	        cmocka_unit_test(test_store_missing),
 	        cmocka_unit_test(test_missing_meta),
 	        cmocka_unit_test(test_odd_bytes),

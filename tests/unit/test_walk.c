@@ -633,6 +633,61 @@ static void test_table(void **state)
 	report_run_free(&run);
 }
 
+/*
+ * A point whose kernel has no path option but takes iomap by itself (the
+ * series' "partially enable" patch before its mount option): the bh cell's
+ * probes saw iomap, so its figure stands in the iomap column, marked.
+ */
+static void test_default_path(void **state)
+{
+	static const double bh[] = {40, 41, 42}, iomap[] = {60, 61, 62};
+	struct report_run run;
+	struct walk_table t;
+	struct strbuf text = STRBUF_INIT;
+	struct report_cell *moved;
+	const struct walk_entry *e;
+
+	(void)state;
+	memset(&run, 0, sizeof(run));
+	run.info.run_id = xstrdup("20261202-130000-walk");
+	run.info.meta = json_pack("{s:{s:s, s:s, s:i, s:[{s:s, s:i, s:s}, {s:s, s:i, s:s, s:s},"
+	                          " {s:s, s:i, s:s, s:s}]}}",
+	                          "walk", "series", "t@v1", "mode", "walk", "rounds", 3, "points",
+	                          "name", "base", "upto", 0, "state", "cached", "name", "p1",
+	                          "upto", 1, "subject", "enable iomap", "state", "built", "name",
+	                          "p2", "upto", 2, "subject", "add the option", "state", "built");
+	fx_cell(&run, "base", "bh", "ok", NULL, bh, 3);
+	fx_cell(&run, "base", "iomap", "not-measured", NO_OPTION, NULL, 0);
+	fx_cell(&run, "p1", "bh", "ok", NULL, iomap, 3);
+	fx_cell(&run, "p1", "iomap", "not-measured", NO_OPTION, NULL, 0);
+	fx_cell(&run, "p2", "bh", "ok", NULL, bh, 3);
+	fx_cell(&run, "p2", "iomap", "ok", NULL, iomap, 3);
+	/* What report_cell_settle_path() makes of probes that saw iomap. */
+	moved = &run.cells[2];
+	free(moved->path);
+	moved->path = xstrdup("iomap");
+	moved->by_default = true;
+
+	assert_int_equal(walk_table_build(&run, &t), 0);
+	assert_int_equal(t.ncols, 2);
+	e = &t.entries[1 * t.ncols + 0];
+	assert_null(e->cell);
+	assert_true(e->moved_away);
+	e = &t.entries[1 * t.ncols + 1];
+	assert_ptr_equal(e->cell, moved);
+	/* p2's iomap is held against p1's, the kernel's own choice. */
+	e = &t.entries[2 * t.ncols + 1];
+	assert_true(e->have_prev);
+	assert_true(e->prev.change_pct == 0);
+	walk_table_render(&t, REPORT_TEXT, &text);
+	assert_non_null(strstr(text.buf, "61.0 (default)"));
+	assert_non_null(strstr(text.buf, "(default): at 1 the kernel has no path option"));
+	assert_non_null(strstr(text.buf, "n/a: no buffered_iomap in the kernel at base "));
+	sb_release(&text);
+	walk_table_free(&t);
+	report_run_free(&run);
+}
+
 /* A failed cell's note says what its samples failed on, not only that some did. */
 static void test_failed_note(void **state)
 {
@@ -716,7 +771,7 @@ int main(void)
 	        cmocka_unit_test(test_points),      cmocka_unit_test(test_walk_matrix),
 	        cmocka_unit_test(test_schedule),    cmocka_unit_test(test_bisect),
 	        cmocka_unit_test(test_moves),       cmocka_unit_test(test_table),
-	        cmocka_unit_test(test_failed_note), cmocka_unit_test(test_bisect_report),
+	        cmocka_unit_test(test_failed_note), cmocka_unit_test(test_default_path), cmocka_unit_test(test_bisect_report),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
