@@ -474,9 +474,9 @@ static void trace_stop(struct sample_ctx *s)
 	if (!g->k->has_series)
 		fail_with(s, evidence_observe_path(s->evidence, resp));
 	else
-		fail_with(s, evidence_check_probe(s->evidence, iomap, resp, s->own_traced,
-		                                  evidence_fallback_reason(g->fs->mkfs,
-		                                                           g->fs->mount)));
+		fail_with(s, evidence_check_probe(
+		                     s->evidence, iomap, resp, s->own_traced,
+		                     evidence_fallback_reason(g->fs->mkfs, g->fs->mount)));
 	json_decref(resp);
 }
 

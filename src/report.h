@@ -66,7 +66,7 @@ struct report_cell {
 };
 
 /* Beneath a table, for cells whose path the kernel chose (by_default). */
-#define REPORT_BY_DEFAULT_NOTE                                                                   \
+#define REPORT_BY_DEFAULT_NOTE                                                                     \
 	"the kernel has no path option; its probe saw it take this path by itself"
 
 struct report_run {

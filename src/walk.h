@@ -149,7 +149,7 @@ struct walk_entry {
 	const struct report_cell *cell; /* NULL: the point has no such cell */
 	/* The point's kernel chose another path for this cell (report_cell.by_default). */
 	bool moved_away;
-	bool have_prev;                 /* against the previous point that measured the cell */
+	bool have_prev; /* against the previous point that measured the cell */
 	struct stats_comparison prev;
 	bool have_base;
 	struct stats_comparison base;

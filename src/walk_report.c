@@ -160,7 +160,8 @@ static void walk_table_notes(struct walk_table *t)
 		struct strbuf sb = STRBUF_INIT;
 
 		add_point_list(&sb, t, mark);
-		sv_pushf(&t->notes, "n/a: no buffered_iomap in the kernel at %s (its default path only there)",
+		sv_pushf(&t->notes,
+		         "n/a: no buffered_iomap in the kernel at %s (its default path only there)",
 		         sb.buf);
 		sb_release(&sb);
 	}
@@ -251,7 +252,8 @@ int walk_table_build(const struct report_run *run, struct walk_table *t)
 		p->name = xstrdup(jstr_nonempty(e, "name") ? jstr_nonempty(e, "name") : "?");
 		p->upto = (long)json_integer_value(json_object_get(e, "upto"));
 		p->subject = jdup(e, "subject");
-		p->state = xstrdup(jstr_nonempty(e, "state") ? jstr_nonempty(e, "state") : "untested");
+		p->state =
+		        xstrdup(jstr_nonempty(e, "state") ? jstr_nonempty(e, "state") : "untested");
 		p->seconds = json_number_value(json_object_get(e, "seconds"));
 		p->error = jdup(e, "error");
 	}
@@ -289,8 +291,8 @@ int walk_table_build(const struct report_run *run, struct walk_table *t)
 
 		for (size_t p = 0; p < t->npoints; p++) {
 			struct walk_entry *en = &t->entries[p * t->ncols + c];
-			en->cell = point_cell(run, t->points[p].name, t->cols[c].key,
-			                      &en->moved_away);
+			en->cell =
+			        point_cell(run, t->points[p].name, t->cols[c].key, &en->moved_away);
 			if (!report_cell_measured(en->cell))
 				continue;
 			/* Against the last point that measured the cell: a broken one is passed
@@ -715,7 +717,8 @@ static void evidence_line(const struct walk_table *t, size_t p, json_t *ev, cons
 		return;
 	}
 	if (!json_is_number(med)) {
-		sb_addf(out, "%s\n", jstr_nonempty(e, "verdict") ? jstr_nonempty(e, "verdict") : "no figure");
+		sb_addf(out, "%s\n",
+		        jstr_nonempty(e, "verdict") ? jstr_nonempty(e, "verdict") : "no figure");
 		return;
 	}
 	{
@@ -735,7 +738,10 @@ static void evidence_line(const struct walk_table *t, size_t p, json_t *ev, cons
 		free(b);
 		free(pt);
 	}
-	sb_addf(out, ": %s\n", verdict ? verdict : jstr_nonempty(e, "verdict") ? jstr_nonempty(e, "verdict") : "?");
+	sb_addf(out, ": %s\n",
+	        verdict                       ? verdict
+	        : jstr_nonempty(e, "verdict") ? jstr_nonempty(e, "verdict")
+	                                      : "?");
 }
 
 void walk_bisect_render(const struct walk_table *t, enum report_format f, struct strbuf *out)
@@ -786,7 +792,8 @@ void walk_bisect_render(const struct walk_table *t, enum report_format f, struct
 			}
 	} else {
 		sb_addf(out, "%s%s\n", f == REPORT_MD ? "- " : "",
-		        jstr_nonempty(b, "why") ? jstr_nonempty(b, "why") : "the bisect did not finish");
+		        jstr_nonempty(b, "why") ? jstr_nonempty(b, "why")
+		                                : "the bisect did not finish");
 	}
 	tested = json_object_get(b, "tested");
 	sb_addf(out, "%stested %zu of %zu points, in this order:", f == REPORT_MD ? "- " : "",

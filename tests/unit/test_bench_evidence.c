@@ -182,7 +182,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_option_tokens),   cmocka_unit_test(test_path_check),
 	        cmocka_unit_test(test_trace_check),     cmocka_unit_test(test_probe_check),
-	        cmocka_unit_test(test_fallback_reason), cmocka_unit_test(test_observe_path), cmocka_unit_test(test_uncached_check),
+	        cmocka_unit_test(test_fallback_reason), cmocka_unit_test(test_observe_path),
+	        cmocka_unit_test(test_uncached_check),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -504,8 +504,8 @@ static void test_settle_path(void **state)
 	assert_false(c.by_default);
 	/* A probe that judged the path (a kernel with the option) moves nothing. */
 	json_decref(smp[0].evidence);
-	smp[0].evidence = json_pack("{s:{s:{s:s}}}", "path_probe", "evidence", "iomap_expected",
-	                            "none");
+	smp[0].evidence =
+	        json_pack("{s:{s:{s:s}}}", "path_probe", "evidence", "iomap_expected", "none");
 	smp[2].ok = false;
 	report_cell_settle_path(&c);
 	assert_string_equal(c.path, "bh");
@@ -744,7 +744,8 @@ int main(int argc, char **argv)
 	        cmocka_unit_test(test_csv_shape),
 	        cmocka_unit_test(test_json_shape),
 	        cmocka_unit_test(test_md_shape),
-	        cmocka_unit_test(test_resolve_run), cmocka_unit_test(test_settle_path),
+	        cmocka_unit_test(test_resolve_run),
+	        cmocka_unit_test(test_settle_path),
 	        cmocka_unit_test(test_store_missing),
 	        cmocka_unit_test(test_missing_meta),
 	        cmocka_unit_test(test_odd_bytes),

@@ -768,10 +768,11 @@ static void test_bisect_report(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_points),      cmocka_unit_test(test_walk_matrix),
-	        cmocka_unit_test(test_schedule),    cmocka_unit_test(test_bisect),
-	        cmocka_unit_test(test_moves),       cmocka_unit_test(test_table),
-	        cmocka_unit_test(test_failed_note), cmocka_unit_test(test_default_path), cmocka_unit_test(test_bisect_report),
+	        cmocka_unit_test(test_points),        cmocka_unit_test(test_walk_matrix),
+	        cmocka_unit_test(test_schedule),      cmocka_unit_test(test_bisect),
+	        cmocka_unit_test(test_moves),         cmocka_unit_test(test_table),
+	        cmocka_unit_test(test_failed_note),   cmocka_unit_test(test_default_path),
+	        cmocka_unit_test(test_bisect_report),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
