@@ -15,7 +15,7 @@
 
 #include "bench_jobs.h"
 #include "bench_resources.h"
-#include "bench_runner.h"
+#include "bench_run.h"
 #include "cache.h"
 #include "image.h"
 #include "json_util.h"

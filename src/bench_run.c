@@ -7,7 +7,6 @@
  * whose evidence fails is stored as failed, never as a number.
  */
 #include "bench_run.h"
-#include "bench_runner.h"
 
 #include <errno.h>
 #include <math.h>

@@ -16,7 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "bench_runner.h"
+#include "bench_run.h"
 #include "cache.h"
 #include "kernel.h"
 #include "paths.h"
