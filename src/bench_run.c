@@ -229,13 +229,11 @@ static int group_boot(struct runner *r, struct group_vm *g, const struct bench_g
 	if (vm_mkfs(&g->vm, "ext4", g->vm.disks[0].guest_path, g->fs->mkfs) < 0)
 		return -1;
 	/* Whether this fio passes RWF_DONTCACHE for uncached=1 decides the uncached cells. */
-	if (vm_op(&g->vm, 30, &resp, "run", "{s:[s,s], s:f}", "argv", "fio", "--enghelp=pvsync2",
-	          "timeout", 20.0) == 0)
+	if (vm_guest_run(&g->vm, json_pack("[s,s]", "fio", "--enghelp=pvsync2"), 20, &resp) == 0)
 		g->fio_uncached_ok = bench_fio_uncached_ok(jstr(resp, "stdout"));
 	json_decref(resp);
 	resp = NULL;
-	if (vm_op(&g->vm, 30, &resp, "run", "{s:[s,s], s:f}", "argv", "fio", "--version", "timeout",
-	          20.0) == 0) {
+	if (vm_guest_run(&g->vm, json_pack("[s,s]", "fio", "--version"), 20, &resp) == 0) {
 		free(g->fio_version);
 		g->fio_version = xstrdup(trim((char *)jstr(resp, "stdout")));
 	}
@@ -301,13 +299,43 @@ static void fail(struct sample_ctx *s, const char *fmt, ...)
 	free(msg);
 }
 
+/*
+ * A request the guest did not do: refused (VM_REFUSED, the agent's why), or
+ * lost (a vm_call code), which marks the VM for a reboot as well.
+ */
+static void guest_failed(struct sample_ctx *s, const char *name, int rc, const char *why)
+{
+	if (rc == VM_REFUSED) {
+		fail(s, "%s failed in the guest: %s", name, why);
+		return;
+	}
+	/* A guest that does not answer in time is as good as lost: reboot it. */
+	s->vm_lost = true;
+	fail(s, "the guest did not answer %s (%s)", name, vm_lost_reason(rc));
+}
+
+/* The agent's reply, or NULL after guest_failed(). */
+static json_t *settle_reply(struct sample_ctx *s, const char *name, int rc, json_t *resp)
+{
+	if (rc != 0) {
+		json_decref(resp);
+		guest_failed(s, name, rc, vm_lost_reason(rc));
+		return NULL;
+	}
+	if (!json_is_true(json_object_get(resp, "ok"))) {
+		guest_failed(s, name, VM_REFUSED, jstr(resp, "error"));
+		json_decref(resp);
+		return NULL;
+	}
+	return resp;
+}
+
 /* One agent op; a lost guest marks the sample and the VM. */
 static json_t *op(struct sample_ctx *s, double timeout, const char *name, const char *fmt, ...)
 {
 	json_t *req, *resp = NULL;
 	json_error_t err;
 	va_list ap;
-	int rc;
 
 	va_start(ap, fmt);
 	req = fmt ? json_vpack_ex(&err, 0, fmt, ap) : json_object();
@@ -315,30 +343,16 @@ static json_t *op(struct sample_ctx *s, double timeout, const char *name, const 
 	if (!req)
 		die("internal: bad request for %s: %s", name, err.text);
 	json_object_set_new(req, "op", json_string(name));
-	rc = vm_call(&s->g->vm, req, timeout, &resp);
-	if (rc != 0) {
-		/* A guest that does not answer in time is as good as lost: reboot it. */
-		s->vm_lost = true;
-		fail(s, "the guest did not answer %s (%s)", name,
-		     rc == VM_KERNEL_FATAL  ? "the kernel crashed"
-		     : rc == VM_QEMU_EXITED ? "QEMU exited"
-		                            : agent_strerror(rc));
-		return NULL;
-	}
-	if (!json_is_true(json_object_get(resp, "ok"))) {
-		fail(s, "%s failed in the guest: %s", name, jstr(resp, "error"));
-		json_decref(resp);
-		return NULL;
-	}
-	return resp;
+	return settle_reply(s, name, vm_call(&s->g->vm, req, timeout, &resp), resp);
 }
 
 /* Runs argv in the guest; 0 when it exited 0. */
 static int guest_run(struct sample_ctx *s, double timeout, json_t *argv, const char *what)
 {
-	json_t *resp = op(s, timeout + 30, "run", "{s:o, s:f}", "argv", argv, "timeout", timeout);
+	json_t *resp = NULL;
 	int ret = -1;
 
+	resp = settle_reply(s, "run", vm_guest_run(&s->g->vm, argv, timeout, &resp), resp);
 	if (!resp)
 		return -1;
 	if (json_is_true(json_object_get(resp, "timed_out")))
@@ -609,10 +623,13 @@ static void restore_writeback(struct sample_ctx *s, struct sample_state *st)
 static int run_fio(struct sample_ctx *s, struct sample_state *st)
 {
 	struct strvec fa = STRVEC_INIT;
-	json_t *argv = json_array(), *resp;
+	json_t *argv = json_array();
+	char *why = NULL;
+	int rc = vm_guest_write(&s->g->vm, GUEST_JOB, st->job, 0644, &why);
 
-	if ((resp = op(s, 30, "write_file", "{s:s, s:s}", "path", GUEST_JOB, "data", st->job)))
-		json_decref(resp);
+	if (rc != 0)
+		guest_failed(s, "write_file", rc, why);
+	free(why);
 	st->cached_before = cached_kb(s);
 	if (s->why.len) {
 		json_decref(argv);
@@ -639,16 +656,20 @@ static void check_page_cache(struct sample_ctx *s, struct sample_state *st)
 
 static void read_fio_result(struct sample_ctx *s, const char *json_path)
 {
-	json_t *resp = op(s, 60, "read_file", "{s:s}", "path", GUEST_OUT);
+	char *data = NULL, *why = NULL;
+	int rc = vm_guest_read(&s->g->vm, GUEST_OUT, 60, &data, &why);
 
-	if (!resp)
+	if (rc != 0) {
+		guest_failed(s, "read_file", rc, why);
+		free(why);
 		return;
-	save_text(json_path, jstr(resp, "data"));
-	if (fio_parse_json(jstr(resp, "data"), s->c->workload, json_path, &s->fio) == 0)
+	}
+	save_text(json_path, data);
+	if (fio_parse_json(data, s->c->workload, json_path, &s->fio) == 0)
 		s->have_fio = true;
 	else
 		fail(s, "fio's JSON output could not be read (%s)", json_path);
-	json_decref(resp);
+	free(data);
 }
 
 /* The mirror of the set-up: whatever was started is undone, in reverse. */

@@ -183,15 +183,14 @@ static int vm_run_cmd(int argc, char **argv)
 			json_decref(req);
 			goto out;
 		}
-		r = vm_call(&vm, req, (double)a.timeout + 30, &resp);
+		r = vm_call(&vm, req, (double)a.timeout + VM_RUN_GRACE, &resp);
 	} else {
 		if (a.trace && start_trace(&vm, a.trace) < 0)
 			goto out;
 		args = json_array();
 		for (int i = rest; i < argc; i++)
 			json_array_append_new(args, json_string(argv[i]));
-		r = vm_op(&vm, (double)a.timeout + 30, &resp, "run", "{s:o, s:f}", "argv", args,
-		          "timeout", (double)a.timeout);
+		r = vm_guest_run(&vm, args, (double)a.timeout, &resp);
 		if (r == 0 && a.trace)
 			stop_trace(&vm);
 	}
@@ -199,11 +198,7 @@ static int vm_run_cmd(int argc, char **argv)
 		char *tail = console_tail(&vm.console, 20);
 
 		error("%s: the guest did not answer (%s); last console lines:\n%s",
-		      a.agent_op ? "agent request" : argv[rest],
-		      r == VM_KERNEL_FATAL  ? "the kernel crashed"
-		      : r == VM_QEMU_EXITED ? "QEMU exited"
-		                            : agent_strerror(r),
-		      tail);
+		      a.agent_op ? "agent request" : argv[rest], vm_lost_reason(r), tail);
 		free(tail);
 		goto out;
 	}

@@ -84,25 +84,15 @@ struct progress {
 	size_t nproblems;
 };
 
-static const char *why_lost(int r)
-{
-	return r == VM_KERNEL_FATAL  ? "the kernel crashed"
-	       : r == VM_QEMU_EXITED ? "QEMU exited"
-	                             : agent_strerror(r);
-}
-
 /* Runs argv in the guest: its exit status, or -1 after an error line. */
 static int grun(struct vm *vm, double timeout, char **out, const char *const *argv)
 {
-	json_t *args = json_array(), *resp = NULL;
-	int r, ret;
+	json_t *resp = NULL;
+	int r = vm_guest_run(vm, vm_argv(argv), timeout, &resp), ret;
 
-	for (size_t i = 0; argv[i]; i++)
-		json_array_append_new(args, json_string(argv[i]));
-	r = vm_op(vm, timeout + 30, &resp, "run", "{s:o, s:f}", "argv", args, "timeout", timeout);
 	if (r != 0) {
 		json_decref(resp);
-		return error("%s in the guest: no answer (%s)", argv[0], why_lost(r));
+		return error("%s in the guest: no answer (%s)", argv[0], vm_lost_reason(r));
 	}
 	if (!json_is_true(json_object_get(resp, "ok"))) {
 		ret = error("%s in the guest: %s", argv[0], jstr(resp, "error"));
@@ -125,37 +115,24 @@ static int grun(struct vm *vm, double timeout, char **out, const char *const *ar
 
 static int gwrite(struct vm *vm, const char *path, const char *data, int mode)
 {
-	json_t *resp = NULL;
-	int r = vm_op(vm, 60, &resp, "write_file", "{s:s, s:s, s:i}", "path", path, "data", data,
-	              "mode", mode);
+	char *why = NULL;
 	int ret = 0;
 
-	if (r != 0 || !json_is_true(json_object_get(resp, "ok")))
-		ret = error("cannot write %s in the guest: %s", path,
-		            r ? why_lost(r) : jstr(resp, "error"));
-	json_decref(resp);
+	if (vm_guest_write(vm, path, data, mode, &why) != 0)
+		ret = error("cannot write %s in the guest: %s", path, why);
+	free(why);
 	return ret;
 }
 
 /* A guest file, or NULL when it does not exist; *lost is set when the guest is gone. */
 static char *gread(struct vm *vm, const char *path, int *lost)
 {
-	json_t *resp = NULL;
-	char *out = NULL;
-	int r = vm_op(vm, AGENT_PATIENCE, &resp, "read_file", "{s:s}", "path", path);
+	char *data = NULL, *why = NULL;
+	int r = vm_guest_read(vm, path, AGENT_PATIENCE, &data, &why);
 
-	*lost = r;
-	if (r == 0 && json_is_true(json_object_get(resp, "ok"))) {
-		struct strbuf sb = STRBUF_INIT;
-
-		sb_adds(&sb, jstr(resp, "data"));
-		if (json_is_true(json_object_get(resp, "truncated")))
-			sb_addf(&sb, "\n[iolab: the guest's file was larger; cut at %zu bytes]\n",
-			        sb.len);
-		out = sb_detach(&sb);
-	}
-	json_decref(resp);
-	return out;
+	*lost = r == VM_REFUSED ? 0 : r;
+	free(why);
+	return data;
 }
 
 /* ---- the console: which test runs ---- */
@@ -670,7 +647,7 @@ static int watch(struct section_run *sr, struct vm *vm, const char *boot_dir, in
 			      : lost == AGENT_TIMEOUT
 			              ? xasprintf("the guest stopped answering for %.0f s",
 			                          AGENT_PATIENCE)
-			              : xstrdup(why_lost(lost));
+			              : xstrdup(vm_lost_reason(lost));
 			break;
 		}
 		if (status) {

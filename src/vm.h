@@ -107,6 +107,7 @@ struct vm {
 #define VM_KERNEL_FATAL 1 /* panic/Oops/BUG on the console */
 #define VM_QEMU_EXITED  2 /* QEMU went away */
 #define VM_ACCEL_FAILED 3 /* KVM cannot run this guest */
+#define VM_REFUSED      4 /* vm_guest_*: the agent answered that it could not (no such file) */
 
 /*
  * Boots to agent-ready.  With accel auto, tries KVM only when /dev/kvm opens
@@ -129,6 +130,29 @@ void vm_kill_all(void);
 json_t *vm_describe(const struct vm *vm);
 /* "qemu-system-x86_64 --version" first line. */
 char *vm_qemu_version(void);
+
+/* ---- what a builtin asks of a running guest (vm_guest.c) ---- */
+
+/* Seconds the agent gets on top of a command's own time limit to reply. */
+#define VM_RUN_GRACE 30.0
+/* Why a guest stopped answering (a vm_call code): "the kernel crashed", "QEMU exited", ... */
+const char *vm_lost_reason(int rc);
+/*
+ * Runs argv (a JSON array of strings, stolen) in the guest, killed after
+ * timeout seconds.  0 with *resp the agent's reply (ok, exit, stdout,
+ * stderr, timed_out), or the vm_call code when the guest did not answer.
+ */
+int vm_guest_run(struct vm *vm, json_t *argv, double timeout, json_t **resp);
+/* A NULL-terminated argv as the JSON array vm_guest_run takes. */
+json_t *vm_argv(const char *const *argv);
+/*
+ * A guest file (*data, caller frees; a file cut at the agent's cap says so
+ * at its end) / writing one with mode.  0 when done; otherwise *why (caller
+ * frees) says why, and the return is VM_REFUSED when the agent answered
+ * that it could not, or the vm_call code that lost the guest.
+ */
+int vm_guest_read(struct vm *vm, const char *path, double timeout, char **data, char **why);
+int vm_guest_write(struct vm *vm, const char *path, const char *data, int mode, char **why);
 
 /* ---- the options of a guest, declared once (vm_options.c) ---- */
 
