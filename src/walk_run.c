@@ -18,6 +18,7 @@
 
 #include "bench_run.h"
 #include "cache.h"
+#include "json_util.h"
 #include "kernel.h"
 #include "paths.h"
 
@@ -35,13 +36,6 @@ struct walk {
 	size_t nbuilt, ncached, nbroken, nearlier;
 	double build_seconds;
 };
-
-static const char *jstr(json_t *o, const char *k)
-{
-	const char *s = json_string_value(json_object_get(o, k));
-
-	return s ? s : "";
-}
 
 static json_t *point_json(struct walk *w, size_t i)
 {
