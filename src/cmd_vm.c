@@ -124,7 +124,7 @@ static int start_trace(struct vm *vm, const char *events)
 	r = vm_op(vm, 30, &resp, "trace_start", "{s:o}", "events", list);
 	if (r != 0 || !json_is_true(json_object_get(resp, "ok")))
 		ret = error("--trace %s: %s", events,
-		            r ? agent_strerror(r)
+		            r ? vm_lost_reason(r)
 		              : json_string_value(json_object_get(resp, "error")));
 	json_decref(resp);
 	return ret;
