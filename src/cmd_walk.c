@@ -62,8 +62,9 @@ static const struct cmd_usage walk_usage = {
         "series (base, after patch k) incrementally in one object tree, printing each build's\n"
         "time; a point that does not build is reported with its first compiler error and the\n"
         "walk goes on.  Measures the matrix's cells (default bench/walk.conf) on every point,\n"
-        "both paths where the kernel has buffered_iomap, bh only where not, repetitions\n"
-        "interleaved across points in rounds; prints one row per point with the median, the\n"
+        "both paths where the kernel has buffered_iomap; where not, the kernel's own path,\n"
+        "which the probe names (a figure marked (default)); repetitions interleaved across\n"
+        "points in rounds; prints one row per point with the median, the\n"
         "change against the previous point and against base and Welch's mark, and plots it.\n"
         "--bisect CELL finds the first patch that moves CELL instead.  Exits 1 when a sample\n"
         "failed or a bisect found no move, 2 on bad input.",
