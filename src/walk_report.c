@@ -738,6 +738,16 @@ static void evidence_line(const struct walk_table *t, size_t p, json_t *ev, cons
 		free(b);
 		free(pt);
 	}
+	{
+		/* The kernel may have run the cell on its own path there: say which. */
+		char *id = xasprintf("%s/%s", pi->name, jstr(t->bisect, "cell"));
+		ssize_t at = report_run_find(t->run, id);
+
+		if (at >= 0 && t->run->cells[at].by_default)
+			sb_addf(out, " (on the kernel's own path there: %s)",
+			        t->run->cells[at].path);
+		free(id);
+	}
 	sb_addf(out, ": %s\n",
 	        verdict                       ? verdict
 	        : jstr_nonempty(e, "verdict") ? jstr_nonempty(e, "verdict")
