@@ -123,6 +123,17 @@ static const struct report_cell *point_cell(const struct report_run *run, const 
 	return found;
 }
 
+/* A note beneath the table naming the marked points where fmt has its %s. */
+__attribute__((format(printf, 3, 0))) static void note_points(struct walk_table *t,
+                                                              const bool *mark, const char *fmt)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	add_point_list(&sb, t, mark);
+	sv_pushf(&t->notes, fmt, sb.buf);
+	sb_release(&sb);
+}
+
 static bool reason_is(const struct report_cell *c, const char *prefix)
 {
 	return c && c->reason && starts_with(c->reason, prefix);
@@ -156,15 +167,10 @@ static void walk_table_notes(struct walk_table *t)
 		for (size_t c = 0; c < t->ncols; c++)
 			if (reason_is(t->entries[p * t->ncols + c].cell, REASON_NO_OPTION))
 				mark[p] = any = true;
-	if (any) {
-		struct strbuf sb = STRBUF_INIT;
-
-		add_point_list(&sb, t, mark);
-		sv_pushf(&t->notes,
-		         "n/a: no buffered_iomap in the kernel at %s (its default path only there)",
-		         sb.buf);
-		sb_release(&sb);
-	}
+	if (any)
+		note_points(t, mark,
+		            "n/a: no buffered_iomap in the kernel at %s (its default path "
+		            "only there)");
 	memset(mark, 0, (t->npoints + 1) * sizeof(bool));
 	any = false;
 	for (size_t p = 0; p < t->npoints; p++)
@@ -174,29 +180,18 @@ static void walk_table_notes(struct walk_table *t)
 			if (report_cell_measured(cell) && cell->by_default)
 				mark[p] = any = true;
 		}
-	if (any) {
-		struct strbuf sb = STRBUF_INIT;
-
-		add_point_list(&sb, t, mark);
-		sv_pushf(&t->notes,
-		         "(default): at %s the kernel has no path option and took the path by "
-		         "itself: its probe saw the path, so the figure stands in that path's "
-		         "column, and the other path is n/a there",
-		         sb.buf);
-		sb_release(&sb);
-	}
+	if (any)
+		note_points(t, mark,
+		            "(default): at %s the kernel has no path option and took the path by "
+		            "itself: its probe saw the path, so the figure stands in that path's "
+		            "column, and the other path is n/a there");
 	memset(mark, 0, (t->npoints + 1) * sizeof(bool));
 	any = false;
 	for (size_t p = 0; p < t->npoints; p++)
 		if (!strcmp(t->points[p].state, "untested"))
 			mark[p] = any = true;
-	if (any && !strcmp(t->mode, "bisect")) {
-		struct strbuf sb = STRBUF_INIT;
-
-		add_point_list(&sb, t, mark);
-		sv_pushf(&t->notes, "not tested by the bisect (rows left out): %s", sb.buf);
-		sb_release(&sb);
-	}
+	if (any && !strcmp(t->mode, "bisect"))
+		note_points(t, mark, "not tested by the bisect (rows left out): %s");
 	if (!strcmp(t->mode, "bisect") && t->npoints && t->ncols &&
 	    report_cell_measured(t->entries[0].cell))
 		sv_pushf(
