@@ -20,6 +20,9 @@ q() { sqlite3 "$db" "$1"; }
 [ "$(q "select count(*) from samples where run_id='$run' and ok=1 and mib_s > 0")" = 18 ] || fail "18 good bh samples expected"
 [ "$(q "select count(*) from samples where run_id='$run' and json_extract(evidence_json,'$.path_probe.evidence.iomap_events.buffered')=0 and json_extract(evidence_json,'$.path_probe.ok')=1 and json_extract(evidence_json,'$.path_option_in_effect')=1")" = 18 ] \
   || fail "evidence missing on some samples"
+# No path option in this kernel: the probe names the path the kernel took, and it is buffer_head.
+[ "$(q "select count(*) from samples where run_id='$run' and json_extract(evidence_json,'$.path_probe.evidence.chosen_by')='kernel' and json_extract(evidence_json,'$.path_probe.evidence.observed_path')='bh'")" = 18 ] \
+  || fail "the probes of a kernel without the option must name the path it took (bh)"
 [ "$(q "select count(*) from samples where run_id='$run' and cell_id like '%uncached_write%' and json_extract(evidence_json,'$.page_cache_flat')=1")" = 6 ] \
   || fail "uncached writes must leave the page cache flat"
 [ "$(q "select count(*) from samples where run_id='$run' and fio_version like 'fio-3.%' and accel in ('tcg','kvm') and host != ''")" = 18 ] \
