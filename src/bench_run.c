@@ -336,6 +336,7 @@ static json_t *op(struct sample_ctx *s, double timeout, const char *name, const 
 	json_t *req, *resp = NULL;
 	json_error_t err;
 	va_list ap;
+	int rc;
 
 	va_start(ap, fmt);
 	req = fmt ? json_vpack_ex(&err, 0, fmt, ap) : json_object();
@@ -343,16 +344,18 @@ static json_t *op(struct sample_ctx *s, double timeout, const char *name, const 
 	if (!req)
 		die("internal: bad request for %s: %s", name, err.text);
 	json_object_set_new(req, "op", json_string(name));
-	return settle_reply(s, name, vm_call(&s->g->vm, req, timeout, &resp), resp);
+	/* Two statements: resp is set by the call, and C leaves argument order open. */
+	rc = vm_call(&s->g->vm, req, timeout, &resp);
+	return settle_reply(s, name, rc, resp);
 }
 
 /* Runs argv in the guest; 0 when it exited 0. */
 static int guest_run(struct sample_ctx *s, double timeout, json_t *argv, const char *what)
 {
 	json_t *resp = NULL;
-	int ret = -1;
+	int ret = -1, rc = vm_guest_run(&s->g->vm, argv, timeout, &resp);
 
-	resp = settle_reply(s, "run", vm_guest_run(&s->g->vm, argv, timeout, &resp), resp);
+	resp = settle_reply(s, "run", rc, resp);
 	if (!resp)
 		return -1;
 	if (json_is_true(json_object_get(resp, "timed_out")))

@@ -55,7 +55,10 @@ static int settle(int rc, json_t *resp, char **why)
 int vm_guest_read(struct vm *vm, const char *path, double timeout, char **data, char **why)
 {
 	json_t *resp = NULL;
-	int r = settle(vm_op(vm, timeout, &resp, "read_file", "{s:s}", "path", path), resp, why);
+	int r = vm_op(vm, timeout, &resp, "read_file", "{s:s}", "path", path);
+
+	/* Apart from the call: resp is set by it, and C leaves argument order open. */
+	r = settle(r, resp, why);
 
 	*data = NULL;
 	if (r == 0) {
@@ -75,9 +78,10 @@ int vm_guest_read(struct vm *vm, const char *path, double timeout, char **data, 
 int vm_guest_write(struct vm *vm, const char *path, const char *data, int mode, char **why)
 {
 	json_t *resp = NULL;
-	int r = settle(vm_op(vm, 60, &resp, "write_file", "{s:s, s:s, s:i}", "path", path, "data",
-	                     data, "mode", mode),
-	               resp, why);
+	int r = vm_op(vm, 60, &resp, "write_file", "{s:s, s:s, s:i}", "path", path, "data", data,
+	              "mode", mode);
+
+	r = settle(r, resp, why);
 
 	if (r == 0)
 		*why = NULL;
