@@ -101,6 +101,13 @@ struct report_prov {
  */
 void report_provenance(const struct report_run *r, const char *kernel, const char *device,
                        const char *fs, struct report_prov *p);
+/*
+ * The same for a run of one kernel per point (a walk; points in order): the
+ * kernels by their cache keys, their distinct config hashes, and the series
+ * and patches of the last point, which holds all the others'.
+ */
+void report_provenance_points(const struct report_run *r, const struct strvec *points,
+                              struct report_prov *p);
 void report_prov_free(struct report_prov *p);
 /* A provenance value by key, or "unknown". */
 const char *report_prov_get(const struct report_prov *p, const char *key);

@@ -680,6 +680,56 @@ void report_provenance(const struct report_run *r, const char *kernel, const cha
 	free(fio);
 }
 
+void report_provenance_points(const struct report_run *r, const struct strvec *points,
+                              struct report_prov *p)
+{
+	struct report_prov all, end;
+	struct strbuf keys = STRBUF_INIT;
+	struct strvec cfgs = STRVEC_INIT;
+
+	report_provenance(r, NULL, NULL, NULL, &all);
+	report_provenance(r, points->n ? points->v[points->n - 1] : NULL, NULL, NULL, &end);
+	memset(p, 0, sizeof(*p));
+	for (size_t i = 0; i < points->n; i++) {
+		json_t *km = kernel_meta(r, points->v[i]);
+		const char *cfg = or_unknown(jstr_nonempty(km, "config_sha256"));
+
+		sb_addf(&keys, "%s%s %.12s", keys.len ? ", " : "", points->v[i],
+		        or_unknown(jstr_nonempty(km, "key")));
+		if (!sv_contains(&cfgs, cfg))
+			sv_push(&cfgs, cfg);
+	}
+	for (size_t i = 0; i < all.keys.n; i++) {
+		const char *k = all.keys.v[i];
+
+		if (!strcmp(k, "kernel")) {
+			char *release = xstrdup(report_prov_get(&end, "kernel")), *cut;
+			char *v;
+
+			if ((cut = strstr(release, " (")))
+				*cut = '\0';
+			v = xasprintf("%s, one kernel per point (cache keys: %s)", release,
+			              keys.buf);
+			add(p, k, v);
+			free(v);
+			free(release);
+		} else if (!strcmp(k, "kernel config")) {
+			char *v = join(&cfgs, ", ");
+
+			add(p, k, v);
+			free(v);
+		} else if (!strcmp(k, "patch series") || !strcmp(k, "patches")) {
+			add(p, k, report_prov_get(&end, k));
+		} else if (strcmp(k, "buffered_iomap")) {
+			add(p, k, all.values.v[i]);
+		}
+	}
+	report_prov_free(&all);
+	report_prov_free(&end);
+	sb_release(&keys);
+	sv_clear(&cfgs);
+}
+
 void report_prov_free(struct report_prov *p)
 {
 	sv_clear(&p->keys);

@@ -660,12 +660,41 @@ static void render_md(const struct walk_table *t, struct strbuf *out)
 	free(w);
 }
 
+/* Where the figures come from, beneath the table (the points' rows name the patches). */
+static void render_provenance(const struct walk_table *t, bool md, struct strbuf *out)
+{
+	struct report_prov p;
+	struct strvec names = STRVEC_INIT;
+	size_t kw = 0;
+
+	for (size_t i = 0; i < t->npoints; i++)
+		sv_push(&names, t->points[i].name);
+	report_provenance_points(t->run, &names, &p);
+	sv_clear(&names);
+	for (size_t i = 0; i < p.keys.n; i++)
+		kw = strlen(p.keys.v[i]) > kw ? strlen(p.keys.v[i]) : kw;
+	sb_adds(out, md ? "\n<details><summary>provenance</summary>\n\n" : "\nprovenance:\n");
+	for (size_t i = 0; i < p.keys.n; i++) {
+		if (md) {
+			sb_addf(out, "- %s: %s\n", p.keys.v[i], p.values.v[i]);
+			continue;
+		}
+		sb_addf(out, "  %s", p.keys.v[i]);
+		pad(out, kw - strlen(p.keys.v[i]) + 2);
+		sb_addf(out, "%s\n", p.values.v[i]);
+	}
+	if (md)
+		sb_adds(out, "\n</details>\n");
+	report_prov_free(&p);
+}
+
 void walk_table_render(const struct walk_table *t, enum report_format f, struct strbuf *out)
 {
 	if (f == REPORT_MD)
 		render_md(t, out);
 	else
 		render_text(t, out);
+	render_provenance(t, f == REPORT_MD, out);
 }
 
 /* ---- the bisect's answer ---- */

@@ -585,6 +585,9 @@ static void test_table(void **state)
 	assert_non_null(strstr(text.buf, "no build"));
 	assert_non_null(strstr(text.buf, "31 s"));
 	assert_non_null(strstr(text.buf, "fails"));
+	/* Every figure is traceable: the kernels of the points and the rest, beneath. */
+	assert_non_null(strstr(text.buf, "\nprovenance:\n"));
+	assert_non_null(strstr(text.buf, "one kernel per point (cache keys: base unknown, p1 "));
 	assert_non_null(strstr(text.buf, "no build: patch 2 \"ext4: walk test: use the knob | "
 	                                 "badly\" does not build: " ERROR_LINE));
 	assert_non_null(strstr(text.buf, "n/a: no buffered_iomap in the kernel at base, 1 "));
