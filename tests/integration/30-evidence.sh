@@ -13,7 +13,7 @@ job='[w]\nfilename=/mnt/test/f\nrw=write\nbs=64k\nsize=16M\nioengine=psync\ndire
 # count NAME KERNEL MOUNT-OPTIONS COMMAND: the iomap buffered-I/O events COMMAND fired.
 count() {
   "$IOLAB" vm run --kernel "$2" --image "$image" --accel tcg --disk-size 512M --mem 1G \
-    --mkfs ext4 --mount "$3" --trace iomap -- sh -c "$4" 2> "$1.err" || { cat "$1.err"; fail "$1: run failed"; }
+    --mkfs ext4 --mount "$3" --trace iomap -- sh -c "$4" > "$1.out" 2> "$1.err" || { cat "$1.err"; fail "$1: run failed"; }
   sed -n 's/.* \([0-9]*\) of them iomap buffered I\/O.*/\1/p' "$1.err"
 }
 write="printf '$job' > /tmp/j.fio && fio --output=/dev/null /tmp/j.fio && sync"
