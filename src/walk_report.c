@@ -143,6 +143,33 @@ static bool reason_is(const struct report_cell *c, const char *prefix)
 #define REASON_NO_BUILD  "does not build"
 #define REASON_UNTESTED  "not tested by the bisect"
 
+/*
+ * A walk makes many comparisons at once: at p < 0.05 one in twenty would be
+ * marked on noise alone, so the reader gets the count to hold the marks
+ * against (a 13-point walk of 3 cells makes about 70).
+ */
+static void chance_note(struct walk_table *t)
+{
+	size_t tests = 0, marked = 0;
+
+	for (size_t i = 0; i < t->npoints * t->ncols; i++) {
+		const struct walk_entry *e = &t->entries[i];
+
+		/* Against base, the first point after it is the same comparison as against prev. */
+		tests += e->have_prev + (e->have_base && !(e->have_prev && i / t->ncols == 1));
+		marked += (e->have_prev && e->prev.verdict == STATS_SIGNIFICANT) +
+		          (e->have_base && e->base.verdict == STATS_SIGNIFICANT &&
+		           !(e->have_prev && i / t->ncols == 1));
+	}
+	if (tests >= 20)
+		sv_pushf(&t->notes,
+		         "chance: %zu comparisons at p < %.2g, so about %.0f would be marked on "
+		         "noise "
+		         "alone; %zu are (a move that matters shows against base and on every "
+		         "later point)",
+		         tests, STATS_ALPHA, tests * STATS_ALPHA, marked);
+}
+
 /* Beneath the table: why a cell has no number, one line per reason. */
 static void walk_table_notes(struct walk_table *t)
 {
@@ -192,6 +219,7 @@ static void walk_table_notes(struct walk_table *t)
 			mark[p] = any = true;
 	if (any && !strcmp(t->mode, "bisect"))
 		note_points(t, mark, "not tested by the bisect (rows left out): %s");
+	chance_note(t);
 	if (!strcmp(t->mode, "bisect") && t->npoints && t->ncols &&
 	    report_cell_measured(t->entries[0].cell))
 		sv_pushf(

@@ -691,6 +691,41 @@ static void test_default_path(void **state)
 	report_run_free(&run);
 }
 
+/* Many comparisons at once: the note gives the count that noise alone would mark. */
+static void test_chance_note(void **state)
+{
+	static const double x[] = {40, 41, 42};
+	struct report_run run;
+	struct walk_table t;
+	json_t *pts = json_array();
+	bool found = false;
+
+	(void)state;
+	memset(&run, 0, sizeof(run));
+	run.info.run_id = xstrdup("20261202-140000-walk");
+	for (int i = 0; i < 12; i++) {
+		char *name = i ? xasprintf("p%d", i) : xstrdup("base");
+
+		json_array_append_new(pts, json_pack("{s:s, s:i, s:s, s:s}", "name", name, "upto",
+		                                     i, "subject", "a patch", "state", "built"));
+		fx_cell(&run, name, "bh", "ok", NULL, x, 3);
+		free(name);
+	}
+	run.info.meta = json_pack("{s:{s:s, s:s, s:i, s:o}}", "walk", "series", "t@v1", "mode",
+	                          "walk", "rounds", 3, "points", pts);
+	assert_int_equal(walk_table_build(&run, &t), 0);
+	/* 11 against the previous point, 10 more against base (point 1's is the same test). */
+	for (size_t i = 0; i < t.notes.n; i++)
+		found = found ||
+		        !strcmp(t.notes.v[i], "chance: 21 comparisons at p < 0.05, so about 1 "
+		                              "would be marked on noise alone; 0 are (a move "
+		                              "that matters shows against base and on every "
+		                              "later point)");
+	assert_true(found);
+	walk_table_free(&t);
+	report_run_free(&run);
+}
+
 /* A failed cell's note says what its samples failed on, not only that some did. */
 static void test_failed_note(void **state)
 {
@@ -771,11 +806,11 @@ static void test_bisect_report(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_points),        cmocka_unit_test(test_walk_matrix),
-	        cmocka_unit_test(test_schedule),      cmocka_unit_test(test_bisect),
-	        cmocka_unit_test(test_moves),         cmocka_unit_test(test_table),
-	        cmocka_unit_test(test_failed_note),   cmocka_unit_test(test_default_path),
-	        cmocka_unit_test(test_bisect_report),
+	        cmocka_unit_test(test_points),      cmocka_unit_test(test_walk_matrix),
+	        cmocka_unit_test(test_schedule),    cmocka_unit_test(test_bisect),
+	        cmocka_unit_test(test_moves),       cmocka_unit_test(test_table),
+	        cmocka_unit_test(test_failed_note), cmocka_unit_test(test_default_path),
+	        cmocka_unit_test(test_chance_note), cmocka_unit_test(test_bisect_report),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
