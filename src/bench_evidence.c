@@ -118,12 +118,11 @@ char *evidence_observe_path(json_t *evidence, json_t *trace_counts)
 {
 	/* Only the counts are wanted: either verdict would hold the path to a label. */
 	char *why = evidence_check_trace(evidence, false, trace_counts);
-	bool iomap = evidence_buffered_iomap_events(trace_counts) > 0 ||
-	             evidence_own_events(trace_counts) > 0;
+	int64_t own = evidence_own_events(trace_counts);
+	bool iomap = evidence_buffered_iomap_events(trace_counts) > 0 || own > 0;
 
 	free(why);
-	json_object_set_new(evidence, "own_events",
-	                    json_integer(evidence_own_events(trace_counts)));
+	json_object_set_new(evidence, "own_events", json_integer(own));
 	json_object_set_new(evidence, "chosen_by", json_string(EVIDENCE_CHOSEN_BY_KERNEL));
 	json_object_set_new(evidence, "observed_path", json_string(iomap ? "iomap" : "bh"));
 	json_object_del(evidence, "iomap_expected");

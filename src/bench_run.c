@@ -630,9 +630,13 @@ static int run_fio(struct sample_ctx *s, struct sample_state *st)
 	char *why = NULL;
 	int rc = vm_guest_write(&s->g->vm, GUEST_JOB, st->job, 0644, &why);
 
-	if (rc != 0)
+	if (rc != 0) {
+		/* Nothing more to ask of a guest that refused or is gone. */
 		guest_failed(s, "write_file", rc, why);
-	free(why);
+		free(why);
+		json_decref(argv);
+		return -1;
+	}
 	st->cached_before = cached_kb(s);
 	if (s->why.len) {
 		json_decref(argv);

@@ -102,6 +102,15 @@ static void judge(struct compare_row *r, double threshold_pct)
 	double change;
 
 	r->ratio = NAN;
+	if (report_cell_measured(a) && report_cell_measured(b) && strcmp(a->path, b->path)) {
+		/* One label, two paths (a kernel that took its own path): no figure compares. */
+		r->outcome = COMPARE_REGRESSION;
+		r->why = xasprintf("ran on %s in A and on %s in B%s: the figures are of different "
+		                   "paths; take a new baseline",
+		                   a->path, b->path,
+		                   b->by_default ? " (the kernel's own path)" : "");
+		return;
+	}
 	if (!report_cell_measured(a) || !report_cell_measured(b) || a->sum.median <= 0 ||
 	    stats_compare(a->mibs, a->nok, b->mibs, b->nok, STATS_ALPHA, &r->cmp) < 0) {
 		judge_unmeasured(r);

@@ -57,11 +57,13 @@ static int check_series(const struct plot_series *series, size_t nseries, bool n
 	return 0;
 }
 
+/* Bounds to draw: some point has them (one repetition a side gives none at all). */
 static bool any_bounds(const struct plot_series *series, size_t nseries)
 {
 	for (size_t i = 0; i < nseries; i++)
-		if (series[i].ylo)
-			return true;
+		for (size_t k = 0; series[i].ylo && k < series[i].n; k++)
+			if (isfinite(series[i].ylo[k]) && isfinite(series[i].yhi[k]))
+				return true;
 	return false;
 }
 

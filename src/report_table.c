@@ -951,7 +951,11 @@ static void csv_cell(const struct report_model *m, const struct report_group *g,
 	csv_field(out, bytes, false);
 	csv_field(out, m->paths.v[p], false);
 	csv_field(out, c ? c->status : "absent", false);
-	csv_field(out, c && !meas ? cell_reason(c) : NULL, false);
+	csv_field(out,
+	          c && !meas           ? cell_reason(c)
+	          : c && c->by_default ? REPORT_BY_DEFAULT_NOTE
+	                               : NULL,
+	          false);
 	csv_field(out, nok, false);
 	csv_field(out, nf, false);
 	csv_num(out, meas ? c->sum.median : NAN, meas);
@@ -1034,6 +1038,8 @@ static json_t *cell_json(const struct report_cell *c)
 		json_object_set_new(o, "reason", json_string(cell_reason(c)));
 		return o;
 	}
+	if (c->by_default)
+		json_object_set_new(o, "path_chosen_by_kernel", json_string(c->path));
 	mibs = json_array();
 	for (size_t i = 0; i < c->nok; i++)
 		json_array_append_new(mibs, json_real(c->mibs[i]));

@@ -132,6 +132,32 @@ static void test_regression(void **state)
 	done(&c);
 }
 
+/* A kernel that took iomap on its own under the bh label: the gate does not compare paths. */
+static void test_path_changed(void **state)
+{
+	struct env *e = *state;
+	struct cmp c = {0};
+	const struct compare_row *r;
+
+	assert_int_equal(report_run_load(e->st, "fx-base", &c.a), 0);
+	assert_int_equal(report_run_load(e->st, "fx-base", &c.b), 0);
+	for (size_t i = 0; i < c.b.ncells; i++)
+		if (ends_with(c.b.cells[i].id, "/write_cache/64k/bh")) {
+			free(c.b.cells[i].path);
+			c.b.cells[i].path = xstrdup("iomap");
+			c.b.cells[i].by_default = true;
+		}
+	c.ret = report_compare(&c.a, &c.b, 5, &c.res);
+	assert_int_equal(c.ret, 0);
+	r = row(&c, "/write_cache/64k/bh");
+	assert_int_equal(r->outcome, COMPARE_REGRESSION);
+	assert_false(r->have);
+	assert_string_equal(r->why, "ran on bh in A and on iomap in B (the kernel's own path): the "
+	                            "figures are of different paths; take a new baseline");
+	assert_int_equal(compare_exit_code(&c.res), 1);
+	done(&c);
+}
+
 static void test_threshold(void **state)
 {
 	struct cmp c;
@@ -301,12 +327,13 @@ static void test_xml_escape(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_same_run),       cmocka_unit_test(test_improvement),
-	        cmocka_unit_test(test_regression),     cmocka_unit_test(test_threshold),
-	        cmocka_unit_test(test_noise),          cmocka_unit_test(test_failed_in_b),
-	        cmocka_unit_test(test_not_measured),   cmocka_unit_test(test_mismatched_runs),
-	        cmocka_unit_test(test_too_few),        cmocka_unit_test(test_parse_threshold),
-	        cmocka_unit_test(test_text_and_junit), cmocka_unit_test(test_xml_escape),
+	        cmocka_unit_test(test_same_run),        cmocka_unit_test(test_improvement),
+	        cmocka_unit_test(test_regression),      cmocka_unit_test(test_threshold),
+	        cmocka_unit_test(test_path_changed),    cmocka_unit_test(test_noise),
+	        cmocka_unit_test(test_failed_in_b),     cmocka_unit_test(test_not_measured),
+	        cmocka_unit_test(test_mismatched_runs), cmocka_unit_test(test_too_few),
+	        cmocka_unit_test(test_parse_threshold), cmocka_unit_test(test_text_and_junit),
+	        cmocka_unit_test(test_xml_escape),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

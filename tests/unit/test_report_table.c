@@ -475,6 +475,43 @@ static void test_md_shape(void **state)
 
 /* ---- runs: resolution, missing metadata, odd bytes ---- */
 
+/*
+ * A kernel without the option that took iomap by itself: the bh cell's
+ * figure stands under iomap, said beneath the table and in the CSV.
+ */
+static void test_default_path_table(void **state)
+{
+	struct loaded l;
+	const struct report_entry *e;
+	char *text, *csv;
+
+	memset(&l, 0, sizeof(l));
+	assert_int_equal(
+	        report_run_load(((struct env *)*state)->st, "20261122-101500-no-iomap", &l.run), 0);
+	for (size_t i = 0; i < l.run.ncells; i++) {
+		struct report_cell *c = &l.run.cells[i];
+
+		if (ends_with(c->id, "/write_cache/4k/bh")) {
+			free(c->path);
+			c->path = xstrdup("iomap");
+			c->by_default = true;
+		}
+	}
+	report_model_build(&l.run, NULL, &l.m);
+	e = report_table_entry(&l.m.groups[0].tables[0], 0, 1); /* write cache 4k */
+	assert_null(e->cells[0]);
+	assert_true(report_cell_measured(e->cells[1]));
+	assert_true(e->cells[1]->by_default);
+	text = render(&l.m, REPORT_TEXT);
+	assert_non_null(strstr(text, "\ndefault path: " REPORT_BY_DEFAULT_NOTE
+	                             " (write cache iomap at 4k)\n"));
+	csv = render(&l.m, REPORT_CSV);
+	assert_non_null(strstr(csv, ",iomap,ok," REPORT_BY_DEFAULT_NOTE ","));
+	free(text);
+	free(csv);
+	unload(&l);
+}
+
 /* A cell moves to the path its probes saw only when every good sample's probe agrees. */
 static void test_settle_path(void **state)
 {
@@ -746,6 +783,7 @@ int main(int argc, char **argv)
 	        cmocka_unit_test(test_md_shape),
 	        cmocka_unit_test(test_resolve_run),
 	        cmocka_unit_test(test_settle_path),
+	        cmocka_unit_test(test_default_path_table),
 	        cmocka_unit_test(test_store_missing),
 	        cmocka_unit_test(test_missing_meta),
 	        cmocka_unit_test(test_odd_bytes),
