@@ -147,13 +147,28 @@ static void compare_cells(const struct report_model *m, const char *workload, in
 		                                                              : REPORT_AGREE_NO;
 }
 
-/* The failure a fallback sample carries, or NULL: it is reported as what it is. */
+/*
+ * The failure a fallback sample carries, or NULL: it is reported as what it
+ * is.  The probe's own verdict (evidence "fell_back") decides, not the
+ * failure's wording.
+ */
+static bool fell_back(const struct report_sample *s)
+{
+	/* The cell's probe, or the measured window itself when it was traced. */
+	json_t *probe = json_object_get(json_object_get(s->evidence, "path_probe"), "evidence");
+
+	return json_is_true(json_object_get(probe, "fell_back")) ||
+	       json_is_true(json_object_get(s->evidence, "fell_back"));
+}
+
 static const char *fallback_of(const struct report_cell *c)
 {
-	for (size_t i = 0; c && i < c->nsamples; i++)
-		if (!c->samples[i].ok && c->samples[i].failure &&
-		    starts_with(c->samples[i].failure, EVIDENCE_FALLBACK))
-			return c->samples[i].failure;
+	for (size_t i = 0; c && i < c->nsamples; i++) {
+		const struct report_sample *s = &c->samples[i];
+
+		if (!s->ok && fell_back(s))
+			return s->failure && *s->failure ? s->failure : EVIDENCE_FALLBACK;
+	}
 	return NULL;
 }
 

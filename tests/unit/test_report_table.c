@@ -551,6 +551,23 @@ static void test_settle_path(void **state)
 	free(c.path);
 }
 
+/* A fallback is told by the probe's verdict, not by the failure's wording. */
+static void test_fallback_word(void **state)
+{
+	struct report_sample smp = {0};
+	struct report_cell c = {.status = "failed", .samples = &smp, .nsamples = 1};
+
+	(void)state;
+	smp.failure = "fell back to buffer_head (inline_data)";
+	assert_string_equal(report_cell_word(&c), "failed");
+	smp.evidence = json_pack("{s:{s:{s:b}}}", "path_probe", "evidence", "fell_back", 1);
+	assert_string_equal(report_cell_word(&c), "fell back");
+	json_decref(smp.evidence);
+	smp.evidence = json_pack("{s:b}", "fell_back", 1);
+	assert_string_equal(report_cell_word(&c), "fell back");
+	json_decref(smp.evidence);
+}
+
 static void test_resolve_run(void **state)
 {
 	struct env *e = *state;
@@ -784,6 +801,7 @@ int main(int argc, char **argv)
 	        cmocka_unit_test(test_resolve_run),
 	        cmocka_unit_test(test_settle_path),
 	        cmocka_unit_test(test_default_path_table),
+	        cmocka_unit_test(test_fallback_word),
 	        cmocka_unit_test(test_store_missing),
 	        cmocka_unit_test(test_missing_meta),
 	        cmocka_unit_test(test_odd_bytes),
