@@ -109,6 +109,11 @@ void report_provenance(const struct report_run *r, const char *kernel, const cha
 void report_provenance_points(const struct report_run *r, const struct strvec *points,
                               struct report_prov *p);
 void report_prov_free(struct report_prov *p);
+/*
+ * The provenance as text: "  key  value" lines, values aligned; a list value
+ * ("patches", items joined by "; ") gets one item per line.
+ */
+void report_prov_text(const struct report_prov *p, struct strbuf *out);
 /* A provenance value by key, or "unknown". */
 const char *report_prov_get(const struct report_prov *p, const char *key);
 /* One line for plots: "run ID | kernel 7.1.0 | kvm | fio-3.39"; caller frees. */

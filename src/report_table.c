@@ -590,6 +590,28 @@ static void pad(struct strbuf *sb, size_t n)
 		sb_addc(sb, ' ');
 }
 
+void report_prov_text(const struct report_prov *p, struct strbuf *out)
+{
+	size_t kw = 0;
+
+	for (size_t i = 0; i < p->keys.n; i++)
+		kw = strlen(p->keys.v[i]) > kw ? strlen(p->keys.v[i]) : kw;
+	for (size_t i = 0; i < p->keys.n; i++) {
+		const char *v = p->values.v[i], *sep;
+
+		sb_addf(out, "  %s", p->keys.v[i]);
+		pad(out, kw - strlen(p->keys.v[i]) + 2);
+		/* A list on one line runs to hundreds of columns: 22 patches. */
+		while (!strcmp(p->keys.v[i], "patches") && (sep = strstr(v, "; "))) {
+			sb_add(out, v, (size_t)(sep - v));
+			sb_addc(out, '\n');
+			pad(out, kw + 4);
+			v = sep + 2;
+		}
+		sb_addf(out, "%s\n", v);
+	}
+}
+
 static void trim_line_end(struct strbuf *sb, size_t line_start)
 {
 	while (sb->len > line_start && sb->buf[sb->len - 1] == ' ')
@@ -717,17 +739,7 @@ static void text_table(const struct report_model *m, const struct report_group *
 	for (size_t i = 0; i < t->notes.n; i++)
 		sb_addf(out, "%s\n", t->notes.v[i]);
 	sb_addc(out, '\n');
-	{
-		size_t kw = 0;
-
-		for (size_t i = 0; i < g->prov.keys.n; i++)
-			kw = strlen(g->prov.keys.v[i]) > kw ? strlen(g->prov.keys.v[i]) : kw;
-		for (size_t i = 0; i < g->prov.keys.n; i++) {
-			sb_addf(out, "  %s", g->prov.keys.v[i]);
-			pad(out, kw - strlen(g->prov.keys.v[i]) + 2);
-			sb_addf(out, "%s\n", g->prov.values.v[i]);
-		}
-	}
+	report_prov_text(&g->prov, out);
 	free(head);
 	free(width);
 	cols_free(cols, ncols);

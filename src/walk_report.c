@@ -693,26 +693,21 @@ static void render_provenance(const struct walk_table *t, bool md, struct strbuf
 {
 	struct report_prov p;
 	struct strvec names = STRVEC_INIT;
-	size_t kw = 0;
 
 	for (size_t i = 0; i < t->npoints; i++)
 		sv_push(&names, t->points[i].name);
 	report_provenance_points(t->run, &names, &p);
 	sv_clear(&names);
-	for (size_t i = 0; i < p.keys.n; i++)
-		kw = strlen(p.keys.v[i]) > kw ? strlen(p.keys.v[i]) : kw;
-	sb_adds(out, md ? "\n<details><summary>provenance</summary>\n\n" : "\nprovenance:\n");
-	for (size_t i = 0; i < p.keys.n; i++) {
-		if (md) {
-			sb_addf(out, "- %s: %s\n", p.keys.v[i], p.values.v[i]);
-			continue;
-		}
-		sb_addf(out, "  %s", p.keys.v[i]);
-		pad(out, kw - strlen(p.keys.v[i]) + 2);
-		sb_addf(out, "%s\n", p.values.v[i]);
+	if (!md) {
+		sb_adds(out, "\nprovenance:\n");
+		report_prov_text(&p, out);
+		report_prov_free(&p);
+		return;
 	}
-	if (md)
-		sb_adds(out, "\n</details>\n");
+	sb_adds(out, "\n<details><summary>provenance</summary>\n\n");
+	for (size_t i = 0; i < p.keys.n; i++)
+		sb_addf(out, "- %s: %s\n", p.keys.v[i], p.values.v[i]);
+	sb_adds(out, "\n</details>\n");
 	report_prov_free(&p);
 }
 

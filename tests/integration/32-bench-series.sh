@@ -46,7 +46,9 @@ note "provenance and the published ratios"
 grep -q "ext4-iomap-buffered-io v2 .*made for next-20260122, ported onto 7.3.4, from patch store" report.txt \
   || { grep -i series report.txt; fail "provenance does not name version and port"; }
 # Each patch by hash and subject (the store's patches are the user's: nothing of them is named here).
-[ "$(grep -m1 '^  patches ' report.txt | grep -o '[0-9a-f]\{12\} ext4: ' | wc -l)" = 12 ] || fail "provenance does not list the 12 patches"
+# One patch a line: the first "patches" entry and the lines that continue it.
+[ "$(awk '/^  patches /{p=1} p && !/^  patches / && !/^      /{exit} p' report.txt \
+    | grep -o '[0-9a-f]\{12\} ext4: ' | wc -l)" = 12 ] || fail "provenance does not list the 12 patches"
 "$IOLAB" report "$run" --format csv --reference cover-letter-v3 > report.csv
 awk -F, 'NR>1 && $10=="iomap" && $24!="" && $27!="" {n++} END {exit !(n==6)}' report.csv \
   || { cat report.csv; fail "every iomap cell needs its ratio beside the published one"; }
