@@ -67,6 +67,15 @@ endef
 $(eval $(call flavour,$(BUILD),))
 $(eval $(call flavour,$(BUILD)/san,$(SAN)))
 
+# The version is compiled into the run records (bench_run.c) only: its object
+# must be rebuilt when the commit changes, or a run would name an old commit.
+$(BUILD)/version: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(VERSION)' | cmp -s - $@ || echo '$(VERSION)' > $@
+$(BUILD)/obj/bench_run.o $(BUILD)/san/obj/bench_run.o: $(BUILD)/version
+.PHONY: FORCE
+FORCE:
+
 -include $(wildcard $(BUILD)/obj/*.d $(BUILD)/san/obj/*.d $(BUILD)/tests/*.d $(BUILD)/san/tests/*.d)
 
 UNIT_TESTS     := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRCS))

@@ -31,18 +31,26 @@
 /* Every VM of this process, so a signal or exit can tear them all down. */
 static struct vm *live[16];
 
+/*
+ * Once per VM however often it boots: a KVM attempt and its TCG fallback, or
+ * a boot retried after an early crash, fork QEMU twice, and a second entry
+ * would outlive the VM for the exit handler to kill a stale pid.
+ */
 static void track(struct vm *vm, bool on)
 {
+	struct vm **free_slot = NULL;
+
 	for (size_t i = 0; i < ARRAY_SIZE(live); i++) {
-		if (on && !live[i]) {
-			live[i] = vm;
+		if (live[i] == vm) {
+			if (!on)
+				live[i] = NULL;
 			return;
 		}
-		if (!on && live[i] == vm) {
-			live[i] = NULL;
-			return;
-		}
+		if (!live[i] && !free_slot)
+			free_slot = &live[i];
 	}
+	if (on && free_slot)
+		*free_slot = vm;
 }
 
 /*
