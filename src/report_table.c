@@ -590,6 +590,27 @@ static void pad(struct strbuf *sb, size_t n)
 		sb_addc(sb, ' ');
 }
 
+/*
+ * Where the next patch of a "patches" list begins: "; " then the patch's
+ * hash, up to 12 hex digits (or "unknown"), after the kernel's label when a
+ * group has several.
+ * A "; " inside a subject is not followed by one, and stays on its line.
+ */
+static const char *next_patch(const char *v)
+{
+	for (const char *sep = strstr(v, "; "); sep; sep = strstr(sep + 2, "; ")) {
+		const char *q = sep + 2, *colon = strstr(q, ": ");
+		size_t hex;
+
+		if (colon && colon < q + strcspn(q, " "))
+			q = colon + 2;
+		hex = strspn(q, "0123456789abcdef");
+		if ((hex >= 2 && hex <= 12 && q[hex] == ' ') || starts_with(q, "unknown "))
+			return sep;
+	}
+	return NULL;
+}
+
 void report_prov_text(const struct report_prov *p, struct strbuf *out)
 {
 	size_t kw = 0;
@@ -602,7 +623,7 @@ void report_prov_text(const struct report_prov *p, struct strbuf *out)
 		sb_addf(out, "  %s", p->keys.v[i]);
 		pad(out, kw - strlen(p->keys.v[i]) + 2);
 		/* A list on one line runs to hundreds of columns: 22 patches. */
-		while (!strcmp(p->keys.v[i], "patches") && (sep = strstr(v, "; "))) {
+		while (!strcmp(p->keys.v[i], "patches") && (sep = next_patch(v))) {
 			sb_add(out, v, (size_t)(sep - v));
 			sb_addc(out, '\n');
 			pad(out, kw + 4);

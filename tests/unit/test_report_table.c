@@ -568,6 +568,27 @@ static void test_fallback_word(void **state)
 	json_decref(smp.evidence);
 }
 
+/* One patch a line; a "; " inside a subject does not start a new one. */
+static void test_prov_text_patches(void **state)
+{
+	struct report_prov p = {STRVEC_INIT, STRVEC_INIT};
+	struct strbuf sb = STRBUF_INIT;
+
+	(void)state;
+	sv_push(&p.keys, "kernel");
+	sv_push(&p.values, "7.3.4");
+	sv_push(&p.keys, "patches");
+	sv_push(&p.values, "a: 0123456789ab ext4: one; two halves; b: unknown ext4: three; "
+	                   "fedcba987654 ext4: four");
+	report_prov_text(&p, &sb);
+	assert_string_equal(sb.buf, "  kernel   7.3.4\n"
+	                            "  patches  a: 0123456789ab ext4: one; two halves\n"
+	                            "           b: unknown ext4: three\n"
+	                            "           fedcba987654 ext4: four\n");
+	sb_release(&sb);
+	report_prov_free(&p);
+}
+
 static void test_resolve_run(void **state)
 {
 	struct env *e = *state;
@@ -802,6 +823,7 @@ int main(int argc, char **argv)
 	        cmocka_unit_test(test_settle_path),
 	        cmocka_unit_test(test_default_path_table),
 	        cmocka_unit_test(test_fallback_word),
+	        cmocka_unit_test(test_prov_text_patches),
 	        cmocka_unit_test(test_store_missing),
 	        cmocka_unit_test(test_missing_meta),
 	        cmocka_unit_test(test_odd_bytes),
